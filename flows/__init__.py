@@ -1,0 +1,1 @@
+"""Prefect flows: orchestration only; every piece of logic lives in `tracker`."""

@@ -1,0 +1,873 @@
+"""Read a researcher's profile page on the paper-aggregator site from its visible text.
+
+The site's markup is unknown to us and changes without notice, so nothing here keys on tags
+or classes. The page is read the way a visitor reads it, as lines of text (`text_blocks`):
+
+    Hankook Lee                  name
+    LG                           affiliation (optional)
+    h-index76, 24papers, ...     stats: label and value in either order, glued or apart
+    24 Papers                    papers header
+    LGMar 2, 2023Code            card head: arXiv category, date, optional Code badge
+    STUNT: Few-shot Tabular ...  title
+    Jaehyun Nam, ... et al.      authors
+    Learning with few ...        abstract, up to the next card head
+
+Links on a card's lines (its title link, the Code badge, arXiv and DOI links) fill the
+link fields. Impossible values are kept and reported in `ProfileRecord.warnings`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import pairwise
+from typing import NamedTuple
+from urllib.parse import unquote, urljoin, urlsplit
+
+from tracker.errors import LayoutChangedError, ParseError
+from tracker.records import MetricValue, Paper, ProfileRecord, tidy_number
+from tracker.sources.base import SinglePageSource
+from tracker.sources.text_blocks import Block, Link, contains, outermost_without, page_blocks
+
+# Punctuation and symbols around a label: "→ Load more", "[Code]", "Sign in >", "</> Code".
+_EDGE_PUNCTUATION = " \t!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~«»\u2039\u203a←→↗·•…\u2013\u2014"
+
+
+def _phrases(text: str) -> frozenset[str]:
+    """A set of comma-separated phrases."""
+    return frozenset(" ".join(phrase.split()) for phrase in text.split(","))
+
+
+# ---------------------------------------------------------------------------- stats
+
+_METRIC_BY_INITIAL = {
+    "h": "h_index",
+    "c": "citations",
+    "p": "paper_count",
+    "n": "novelty_percent",
+    "a": "ai_score",
+}
+_STAT_TOKEN = re.compile(
+    r"(?P<label>h[\s-]?index|citations?|cited\s+by|papers?|publications?"
+    r"|novelty(?:\s+score)?|ai[\s-]?score)"
+    r"|(?P<number>\d{1,3}(?:[,.\u202f']\d{3})+(?!\d)|\d+(?:\.\d+)?)"
+    r"(?P<suffix>\s*(?:%|[km]\b))?"
+    r"|(?P<break>\s*[·•|,]\s*)"
+    r"|[\s:()\[\]/\u2013\u2014-]+",
+    re.IGNORECASE,
+)
+_ISO_DATE = re.compile(r"\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}")
+_THOUSANDS = re.compile(r"\d{1,3}(?:[,.\u202f']\d{3})+")
+_MAX_STAT_LINE = 100
+_STATS_GAP = 2  # lines between two runs of stats that still belong together
+
+
+class _Label(NamedTuple):
+    metric: str
+
+
+class _Number(NamedTuple):
+    value: MetricValue
+    percent: bool
+
+
+_StatToken = _Label | _Number
+# A stats line is a list of groups (split at "·", "|", ","), each a list of tokens.
+_StatLine = list[list[_StatToken]]
+
+
+class _Stat(NamedTuple):
+    """One label paired with its value; `line` is where the label is."""
+
+    metric: str
+    value: MetricValue
+    percent: bool
+    line: int
+
+
+def _stat_line(text: str) -> _StatLine | None:
+    """The labels and numbers of a line made only of them, else None."""
+    if len(text) > _MAX_STAT_LINE:
+        return None
+    groups: _StatLine = [[]]
+    position = 0
+    while position < len(text):
+        match = _STAT_TOKEN.match(text, position)
+        if match is None:
+            return None
+        position = match.end()
+        if match.lastgroup == "label":
+            groups[-1].append(_Label(_METRIC_BY_INITIAL[match.group("label")[0].lower()]))
+        elif match.lastgroup == "break":
+            groups.append([])
+        elif match.group("number") is not None:
+            groups[-1].append(_number(match.group("number"), match.group("suffix") or ""))
+    groups = [group for group in groups if group]
+    if not any(isinstance(t, _Label) for group in groups for t in group) and _ISO_DATE.match(text):
+        return None  # a date, not a row of values
+    return groups or None
+
+
+def _number(digits: str, suffix: str) -> _Number:
+    suffix = suffix.strip().lower()
+    value = float(re.sub(r"\D", "", digits) if _THOUSANDS.fullmatch(digits) else digits)
+    value *= {"k": 1_000, "m": 1_000_000}.get(suffix, 1)
+    return _Number(tidy_number(value), percent=suffix == "%")
+
+
+def _has(line: _StatLine | None, kind: type[_Label] | type[_Number]) -> bool:
+    return line is not None and any(isinstance(t, kind) for group in line for t in group)
+
+
+def _stats_runs(lines: Sequence[_StatLine | None]) -> list[range]:
+    """Runs of consecutive stats lines that hold both labels and values."""
+    runs: list[range] = []
+    start = None
+    for index, line in enumerate([*lines, None]):
+        if line is not None and start is None:
+            start = index
+        elif line is None and start is not None:
+            run = range(start, index)
+            if any(_has(lines[i], _Label) for i in run) and any(
+                _has(lines[i], _Number) for i in run
+            ):
+                runs.append(run)
+            start = None
+    return runs
+
+
+def _stats_span(lines: Sequence[_StatLine | None], runs: Sequence[range]) -> range | None:
+    """The lines of the profile's stats: the run with the h-index and the runs close to it.
+
+    Runs a line or two apart (a tooltip between two stats) belong together, but a run before
+    the h-index that repeats one of its metrics is something else, such as a "Papers 12"
+    counter in the navigation above the researcher's name.
+    """
+    first = next((i for i, run in enumerate(runs) if "h_index" in _labels(lines, run)), None)
+    if first is None:
+        return None
+    last = first
+    seen = _labels(lines, runs[first])
+    while first > 0 and runs[first].start - runs[first - 1].stop <= _STATS_GAP:
+        earlier = _labels(lines, runs[first - 1])
+        if earlier & seen:
+            break
+        seen |= earlier
+        first -= 1
+    while last + 1 < len(runs) and runs[last + 1].start - runs[last].stop <= _STATS_GAP:
+        last += 1
+    return range(runs[first].start, runs[last].stop)
+
+
+def _labels(lines: Sequence[_StatLine | None], run: range) -> set[str]:
+    return {
+        token.metric
+        for index in run
+        for group in lines[index] or []
+        for token in group
+        if isinstance(token, _Label)
+    }
+
+
+def _looks_like_profile(lines: Sequence[_StatLine | None]) -> bool:
+    """Whether the page names the profile stats: an h-index and papers or citations."""
+    labels = _labels(lines, range(len(lines)))
+    return "h_index" in labels and bool(labels & {"citations", "paper_count"})
+
+
+def _pair_stats(lines: Sequence[_StatLine | None], offset: int) -> list[_Stat]:
+    """Pair labels with values, whichever side of the label the values are on.
+
+    A group holding one label and one value pairs by itself. The rest (labels and values on
+    lines of their own, as in `<dt>`/`<dd>` or split spans, or a row of labels over a row of
+    values) are paired by position.
+    """
+    stats: list[_Stat] = []
+    loose: list[tuple[int, _StatToken | None]] = []  # None keeps unrelated tokens apart
+    for index, line in enumerate(lines, start=offset):
+        for group in line or [[]]:
+            labels = [t for t in group if isinstance(t, _Label)]
+            numbers = [t for t in group if isinstance(t, _Number)]
+            if len(labels) == 1 and len(numbers) == 1:
+                stats.append(_Stat(labels[0].metric, *numbers[0], index))
+                loose.append((index, None))
+            elif group:
+                loose.extend((index, token) for token in group)
+            else:
+                loose.append((index, None))
+    stats.extend(_pair_loose(loose))
+    return sorted(stats, key=lambda stat: stat.line)
+
+
+def _pair_loose(loose: Sequence[tuple[int, _StatToken | None]]) -> list[_Stat]:
+    tokens = [token for _, token in loose]
+    used: set[int] = set()
+    stats: list[_Stat] = []
+
+    def pair(label_at: int, number_at: int) -> None:
+        label, number = tokens[label_at], tokens[number_at]
+        if isinstance(label, _Label) and isinstance(number, _Number):
+            used.update((label_at, number_at))
+            stats.append(_Stat(label.metric, *number, loose[label_at][0]))
+
+    # A row of labels next to a row of as many values: a table with a header row.
+    runs = _same_kind_runs(tokens)
+    for first, second in pairwise(runs):
+        if first.stop == second.start and len(first) == len(second) >= 2:
+            for a, b in zip(first, second, strict=True):
+                pair(*((a, b) if isinstance(tokens[a], _Label) else (b, a)))
+
+    # Otherwise each label takes the value on the side that explains most labels.
+    def free_number(i: int) -> bool:
+        return 0 <= i < len(tokens) and i not in used and isinstance(tokens[i], _Number)
+
+    labels = [i for i, token in enumerate(tokens) if isinstance(token, _Label) and i not in used]
+    after = sum(1 for i in labels if free_number(i + 1))
+    before = sum(1 for i in labels if free_number(i - 1))
+    for step in (1, -1) if after >= before else (-1, 1):
+        for i in labels:
+            if i not in used and free_number(i + step):
+                pair(i, i + step)
+    return stats
+
+
+def _same_kind_runs(tokens: Sequence[_StatToken | None]) -> list[range]:
+    runs: list[range] = []
+    start = 0
+    for index in range(1, len(tokens) + 1):
+        if index == len(tokens) or type(tokens[index]) is not type(tokens[start]):
+            if tokens[start] is not None:
+                runs.append(range(start, index))
+            start = index
+    return runs
+
+
+# ---------------------------------------------------------------------------- card heads
+
+_MONTH = (
+    r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"\d{1,2}(?!\d)(?:st|nd|rd|th)?"
+_YEAR = r"\d{4}(?!\d)"
+_DATE = (
+    r"(?P<iso>\d{4}[-/]\d{1,2}[-/]\d{1,2})(?!\d)"
+    rf"|(?P<month1>{_MONTH})\s*(?P<day1>{_DAY})(?:,?\s*(?P<year1>{_YEAR}))?"
+    rf"|(?P<day2>{_DAY})\s*(?P<month2>{_MONTH})(?:,?\s*(?P<year2>{_YEAR}))?"
+)
+_ARXIV_ARCHIVE = (
+    r"(?:astro-ph|cond-mat|gr-qc|hep-ex|hep-lat|hep-ph|hep-th|math-ph|nlin|nucl-ex|nucl-th"
+    r"|physics|quant-ph|cs|math|stat|eess|econ|q-bio|q-fin)"
+)
+# A bare badge is 2-4 capitals not followed by a lowercase letter, so "LGMar" reads LG + Mar.
+_CATEGORY = (
+    rf"{_ARXIV_ARCHIVE}\.(?:[A-Z]{{2}}|[a-z]{{2,}}(?:-[a-z]{{2,}})?)"
+    rf"|{_ARXIV_ARCHIVE}(?![\w.])"
+    r"|[A-Z]{2,4}(?![a-z])"
+)
+_HEAD_SEPARATOR = r"[\W_]*"  # spaces, punctuation, and any symbol or emoji used as an icon
+_CODE = r"(?i:code)(?![a-z])"
+# Category, date and Code badge, each optional, glued or apart, in the usual order; the
+# category may also follow the date, and the Code badge may come first.
+_HEAD_LINE = re.compile(
+    rf"{_HEAD_SEPARATOR}(?:(?P<code_first>{_CODE}){_HEAD_SEPARATOR})?"
+    rf"(?:(?P<category>{_CATEGORY}){_HEAD_SEPARATOR})?"
+    rf"(?:(?:{_DATE}){_HEAD_SEPARATOR})?"
+    rf"(?:(?P<category_after>{_CATEGORY}){_HEAD_SEPARATOR})?"
+    rf"(?:(?P<code>{_CODE}){_HEAD_SEPARATOR})?"
+)
+_MONTH_NUMBERS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+_MAX_HEAD_LINE = 60
+# Capitalised link labels that sit where badges do but are not arXiv categories.
+_NOT_CATEGORIES = frozenset({"API", "BIB", "DOI", "HTML", "PDF", "PPT", "URL", "WEB"})
+
+
+class _DateText(NamedTuple):
+    year: int | None
+    month: int
+    day: int
+
+
+class _Head(NamedTuple):
+    """What a card-head line says: any of category badge, date and Code badge."""
+
+    category: str | None
+    date: _DateText | None
+    code: bool
+
+
+def _head(text: str) -> _Head | None:
+    """What a line made only of card-head badges says, else None."""
+    if len(text) > _MAX_HEAD_LINE:
+        return None
+    match = _HEAD_LINE.fullmatch(text)
+    if match is None:
+        if text.strip(_EDGE_PUNCTUATION).casefold() == "code":  # "</> Code", "{ } Code"
+            return _Head(None, None, code=True)
+        return None
+    code_first, category, category_after, code = match.group(
+        "code_first", "category", "category_after", "code"
+    )
+    iso, month1, day1, year1, day2, month2, year2 = match.group(
+        "iso", "month1", "day1", "year1", "day2", "month2", "year2"
+    )
+    category = category or category_after
+    if iso:
+        year, month, day = (int(part) for part in iso.replace("/", "-").split("-"))
+        when: _DateText | None = _DateText(year, month, day)
+    elif month_name := month1 or month2:
+        year_text, day_text = year1 or year2, day1 or day2
+        when = _DateText(
+            int(year_text) if year_text else None,
+            _MONTH_NUMBERS[month_name[:3].lower()],
+            int(day_text.rstrip("stndrh")),
+        )
+    else:
+        when = None
+    has_code = code is not None or code_first is not None
+    if category in _NOT_CATEGORIES or (category is None and when is None and not has_code):
+        return None
+    return _Head(category, when, has_code)
+
+
+def _card_head(block: Block) -> _Head | None:
+    """The card head on a line; a lone link ("PDF", "DOI") is not a category badge."""
+    head = _head(block.text)
+    if head is None or head.date is not None or head.code:
+        return head
+    return None if any(link.text == block.text for link in block.links) else head
+
+
+def _resolve_date(when: _DateText, today: date) -> date | None:
+    """The calendar date, reading a date without a year as the latest one not after `today`."""
+    if when.year is not None:
+        return _date_or_none(when.year, when.month, when.day)
+    for year in range(today.year, today.year - 8, -1):  # 8 years always hold a 29 February
+        candidate = _date_or_none(year, when.month, when.day)
+        if candidate is not None and candidate <= today:
+            return candidate
+    return None
+
+
+def _date_or_none(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------- site chrome
+
+_CHROME_PHRASES = _phrases(
+    """
+    home, explore, trending, search, discover, browse, feed, dashboard, menu, sign in,
+    sign up, sign out, log in, log out, login, logout, register, join, create account,
+    about, about us, blog, careers, jobs, press, team, contact, contact us, help, faq,
+    support, docs, api, status, pricing, changelog, sitemap, feedback, settings,
+    notifications, account, privacy, privacy policy, terms, terms of service, terms of
+    use, legal, imprint, cookies, cookie policy, cookie settings, all rights reserved,
+    accept, accept all, reject, reject all, decline, manage preferences, got it, ok,
+    close, dismiss, load more, show more, see more, view more, show all, view all, see
+    all, show less, read more, more, back to top, skip to content, skip to main content,
+    toggle navigation, next, previous, follow, following, unfollow, share, save, saved,
+    bookmark, report, cite, copy link, subscribe, newsletter, twitter, x, linkedin,
+    github, discord, mastodon, bluesky, youtube, rss, dark mode, light mode, theme,
+    language, english
+    """
+)
+_CHROME_SEPARATORS = re.compile(r"\s*[|·•/\u2013\u2014]\s*|\s{2,}")
+_SEPARATOR_CHARACTERS = frozenset("|·•/\u2013\u2014")
+_MAX_CHROME_LINE = 200
+
+
+def _is_chrome(block: Block) -> bool:
+    """Site navigation, footer, cookie banner or button text: never profile data."""
+    text = block.text
+    if len(text) > _MAX_CHROME_LINE:
+        return False
+    folded = text.casefold()
+    if folded.strip(_EDGE_PUNCTUATION) in _CHROME_PHRASES:
+        return True
+    if "©" in folded or folded.startswith(("copyright", "(c) ")) or "cookie" in folded:
+        return True
+    has_separators = "  " in folded or not _SEPARATOR_CHARACTERS.isdisjoint(folded)
+    if has_separators and _all_chrome(_CHROME_SEPARATORS.split(folded)):
+        return True
+    return bool(block.links) and _is_row_of_chrome_links(folded, block.links)
+
+
+def _is_row_of_chrome_links(folded: str, links: Sequence[Link]) -> bool:
+    """Links glued into one line by the markup ("HomeExploreTrending") read as their texts."""
+    labels = [link.text.casefold() for link in links]
+    if labels[0].strip(_EDGE_PUNCTUATION) not in _CHROME_PHRASES or not _all_chrome(labels):
+        return False
+    rest = folded
+    for label in labels:
+        rest = rest.replace(label, " ", 1)
+    return not rest.strip(_EDGE_PUNCTUATION)
+
+
+def _all_chrome(pieces: list[str]) -> bool:
+    phrases = [piece.strip(_EDGE_PUNCTUATION) for piece in pieces]
+    phrases = [phrase for phrase in phrases if phrase]
+    return bool(phrases) and all(phrase in _CHROME_PHRASES for phrase in phrases)
+
+
+# ---------------------------------------------------------------------------- names and prose
+
+_ET_AL_ENDINGS = ("et al.", "et al", "et. al.", "and others", "…", "...")
+_NOT_IN_NAMES = re.compile(r"[\d:!?\"(){}\[\]<>=@#/\\|]")
+_MAX_AUTHORS_LINE = 2_000
+_MAX_NAME_WORDS = 6
+_MAX_NAME_LENGTH = 60  # "Ann Lee and Bob Kim" is one comma-separated part with two names
+_ORGANISATION_WORDS = _phrases(
+    """
+    university, institute, institution, college, school, academy, laboratory,
+    laboratories, lab, labs, research, center, centre, department, inc, inc., corp,
+    corp., ltd, ltd., llc, company, group, foundation, hospital, technology,
+    technologies, ai
+    """
+)
+
+
+def _split_authors(text: str) -> tuple[list[str], bool]:
+    """The names on an authors line and whether it ends in `et al.` (a truncated list)."""
+    text = text.rstrip()
+    folded_tail = text[-12:].casefold()
+    ending = next((e for e in _ET_AL_ENDINGS if folded_tail.endswith(e)), None)
+    if ending is not None:
+        text = text[: -len(ending)]
+    for separator in (";", "&", " and "):
+        text = text.replace(separator, ",")
+    names = [name.strip() for name in text.split(",")]
+    return [name for name in names if name], ending is not None
+
+
+def _authors(text: str) -> tuple[list[str], bool] | None:
+    """The names on a line and whether the list is truncated, if the line is a list of names."""
+    # Cheap tests first: running text has long stretches without a comma.
+    if len(text) > _MAX_AUTHORS_LINE or len(text) > _MAX_NAME_LENGTH * (text.count(",") + 1):
+        return None
+    if any(part.count(" ") > 2 * _MAX_NAME_WORDS for part in text.split(",")):
+        return None
+    names, truncated = _split_authors(text)
+    if not names:
+        return (names, truncated) if truncated else None
+    if _NOT_IN_NAMES.search(text) or not all(_looks_like_name(name) for name in names):
+        return None
+    return names, truncated
+
+
+def _looks_like_name(name: str) -> bool:
+    words = name.split()
+    # A name may hold initials ("J. Smith") but does not end a sentence.
+    return len(words) <= _MAX_NAME_WORDS and (not name.endswith(".") or len(words[-1]) <= 2)
+
+
+def _looks_like_person(text: str) -> bool:
+    """Two to five capitalised words, none of them an organisation's."""
+    words = text.split()
+    return (
+        2 <= len(words) <= 5
+        and not _NOT_IN_NAMES.search(text)
+        and all(word[:1].isalpha() and not word[:1].islower() for word in words)
+        and not any(word.isupper() and len(word) > 1 for word in words)
+        and _ORGANISATION_WORDS.isdisjoint(word.casefold() for word in words)
+    )
+
+
+def _is_prose(text: str) -> bool:
+    """A paragraph of running text rather than a label, heading or button."""
+    if len(text) >= 80:
+        return True
+    words = len(text.split())
+    return words >= 8 or (words >= 3 and text.rstrip()[-1:] in ".!?")
+
+
+# ---------------------------------------------------------------------------- links and keys
+
+_ARXIV_LINK = re.compile(
+    r"arxiv\.org/(?:abs|pdf|html)/"
+    r"(?P<id>(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?)",
+    re.IGNORECASE,
+)
+_ARXIV_VERSION = re.compile(r"v\d+$")
+_DOI_LINK = re.compile(r"doi\.org/(?P<doi>10\.\d{4,9}/[^?#]+)", re.IGNORECASE)
+_TRACKING_PARAMETERS = re.compile(r"utm_\w+|ref|source|src|from|fbclid|gclid", re.IGNORECASE)
+_NON_ALPHANUMERIC = re.compile(r"[\W_]+")
+_ASCII_NON_ALPHANUMERIC_TO_SPACE = bytes(
+    code if code < 128 and chr(code).isalnum() else 32 for code in range(256)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Site:
+    """The page's URL, against which the site's relative links resolve."""
+
+    base: str | None
+    origin: str | None  # scheme://host, for the common root-relative links
+
+    @classmethod
+    def of(cls, url: str | None) -> _Site:
+        parts = urlsplit(url) if url else None
+        origin = f"{parts.scheme}://{parts.netloc}" if parts and parts.netloc else None
+        return cls(url, origin)
+
+    def absolute(self, href: str) -> str | None:
+        """The href as an absolute URL; None for links that lead nowhere."""
+        href = href.strip()
+        if not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:")):
+            return None
+        if not self.base or href.startswith(("https://", "http://")):
+            return href
+        if self.origin and href.startswith("/") and not href.startswith("//"):
+            return self.origin + href
+        return urljoin(self.base, href)
+
+    def key(self, url: str) -> str:
+        """The paper link as a key: its path (with the host when off-site), minus tracking."""
+        if self.origin and url.startswith(self.origin + "/"):
+            host, rest = "", url[len(self.origin) :]
+        elif url.startswith("/"):
+            host, rest = "", url
+        else:
+            parts = urlsplit(url)
+            host, rest = parts.netloc, url[url.find(parts.netloc) + len(parts.netloc) :]
+        path, _, query = rest.partition("#")[0].partition("?")
+        query = "&".join(
+            part
+            for part in query.split("&")
+            if part and not _TRACKING_PARAMETERS.fullmatch(part.partition("=")[0])
+        )
+        return f"url:{host}{path or '/'}{'?' + query if query else ''}"
+
+
+def _arxiv_id(href: str) -> str | None:
+    match = _ARXIV_LINK.search(href) if "rxiv.org/" in href.lower() else None
+    return match.group("id") if match else None
+
+
+def _doi(href: str) -> str | None:
+    match = _DOI_LINK.search(href) if "doi.org/" in href.lower() else None
+    return unquote(match.group("doi")).rstrip(".,;") if match else None
+
+
+def _title_key(title: str) -> str:
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    if folded.isascii():  # the common case, without a regex pass over every character
+        spaced = folded.encode().translate(_ASCII_NON_ALPHANUMERIC_TO_SPACE).decode()
+    else:
+        spaced = _NON_ALPHANUMERIC.sub(" ", folded)
+    return " ".join(spaced.split())
+
+
+def _paper_key(
+    title: str, *, arxiv_id: str | None, doi: str | None, url: str | None, site: _Site
+) -> str:
+    if arxiv_id:
+        return f"arxiv:{_ARXIV_VERSION.sub('', arxiv_id)}"
+    if doi:
+        return f"doi:{doi.lower()}"
+    if url:
+        return site.key(url)
+    return f"title:{_title_key(title)}"
+
+
+# ---------------------------------------------------------------------------- cards
+
+
+@dataclass(slots=True)
+class _Card:
+    """The lines of one paper card, sorted into their parts."""
+
+    heads: list[_Head] = field(default_factory=list)
+    title: Block | None = None
+    authors: list[str] = field(default_factory=list)
+    authors_truncated: bool = False
+    abstract: list[str] = field(default_factory=list)
+    link_lines: list[Block] = field(default_factory=list)  # lines whose links describe the paper
+
+
+def _read_card(lines: Sequence[Block], heads: Sequence[_Head | None]) -> _Card:
+    """Sort a card's lines into head(s), title, authors, abstract and the rest."""
+    card = _Card()
+    state = "title"
+    for block, head in zip(lines, heads, strict=True):
+        if head is not None:
+            card.heads.append(head)
+            card.link_lines.append(block)
+        elif _is_chrome(block):
+            state = "rest" if state == "abstract" else state
+        elif state == "title":
+            card.title = block
+            card.link_lines.append(block)
+            state = "authors"
+        elif state == "authors" and (found := _authors(block.text)) is not None:
+            card.authors.extend(found[0])
+            card.authors_truncated = card.authors_truncated or found[1]
+        elif state in ("authors", "abstract") and (not card.abstract or _is_prose(block.text)):
+            card.abstract.append(block.text)
+            state = "abstract"
+        else:
+            state = "rest"
+            card.link_lines.append(block)
+    return card
+
+
+def _paper(card: _Card, *, site: _Site, today: date, warnings: list[str]) -> Paper | None:
+    if card.title is None:
+        warnings.append("a paper card without a title was skipped")
+        return None
+    title = card.title.text
+    category = when = None
+    has_code = False
+    for head in card.heads:
+        category, when = category or head.category, when or head.date
+        has_code = has_code or head.code
+    published = _resolve_date(when, today) if when else None
+    if when is not None and published is None:
+        warnings.append(f"paper {title!r} shows an impossible date {tuple(when)}")
+    links = [link for block in card.link_lines for link in block.links]
+    code_link = next((link for link in links if _is_code_badge(link)), None)
+    title_link = next((link for link in card.title.links if title in link.text), None)
+    url = site.absolute(title_link.href) if title_link else None
+    arxiv_id = next((found for link in links if (found := _arxiv_id(link.href))), None)
+    doi = next((found for link in links if (found := _doi(link.href))), None)
+    return Paper(
+        key=_paper_key(title, arxiv_id=arxiv_id, doi=doi, url=url, site=site),
+        title=title,
+        authors=card.authors,
+        authors_truncated=card.authors_truncated,
+        published=published,
+        year=published.year if published else None,
+        category=category,
+        has_code=has_code or code_link is not None,
+        code_url=site.absolute(code_link.href) if code_link else None,
+        url=url,
+        arxiv_id=arxiv_id,
+        doi=doi,
+        abstract="\n\n".join(card.abstract) or None,
+    )
+
+
+def _is_code_badge(link: Link) -> bool:
+    return link.text.casefold().strip(_EDGE_PUNCTUATION) == "code"
+
+
+def _card_starts(heads: Sequence[_Head | None], start: int, list_start: int | None) -> list[int]:
+    """The first line of each run of card-head lines that opens a card.
+
+    A head opens a card when it shows a date, or a category once the list has begun; a lone
+    Code badge belongs to the card it sits in.
+    """
+    starts: list[int] = []
+    index = start
+    while index < len(heads):
+        if heads[index] is None:
+            index += 1
+            continue
+        run_end = index
+        while run_end < len(heads) and heads[run_end] is not None:
+            run_end += 1
+        run = [head for head in heads[index:run_end] if head is not None]
+        in_list = bool(starts) or (list_start is not None and index > list_start)
+        if any(head.date for head in run) or (in_list and any(head.category for head in run)):
+            starts.append(index)
+        index = run_end
+    return starts
+
+
+def _last_card_end(
+    blocks: Sequence[Block], heads: Sequence[_Head | None], start: int, previous: int
+) -> int:
+    """Where the last card ends: at the edge of its element, when the markup shows one.
+
+    With no next card head, only the markup tells the card from what follows it (a footer,
+    a cookie banner). The card's element is the largest one around its head that does not
+    also hold the previous card (or the stats); it counts only if the title is inside too.
+    """
+    title = next((i for i in range(start, len(blocks)) if heads[i] is None), len(blocks))
+    head_node, previous_node = blocks[start].node, blocks[previous].node
+    if title == len(blocks) or head_node is None or previous_node is None:
+        return len(blocks)
+    container = outermost_without(head_node, previous_node)
+    title_node = blocks[title].node
+    if container is None or title_node is None or not contains(container, title_node):
+        return len(blocks)
+    end = title
+    while (
+        end < len(blocks) and (node := blocks[end].node) is not None and contains(container, node)
+    ):
+        end += 1
+    return end
+
+
+# ---------------------------------------------------------------------------- the page
+
+
+def _name_and_affiliation(candidates: Sequence[Block]) -> tuple[str, str | None]:
+    """The researcher's name and affiliation among the lines above the stats.
+
+    Those lines may begin with the site's branding, so the name is one of the last two:
+    the one that is a top heading, else the one shaped like a person's name, else the
+    second-to-last with the affiliation after it.
+    """
+    last_two = list(candidates[-2:])
+    for index, block in enumerate(last_two):
+        if block.tag == "h1":
+            following = last_two[index + 1].text if index + 1 < len(last_two) else None
+            return block.text, following
+    if len(last_two) == 1:
+        return last_two[0].text, None
+    before, last = last_two[0].text, last_two[1].text
+    if _looks_like_person(last) and not _looks_like_person(before):
+        return last, None
+    return before, last
+
+
+def _papers_header(
+    lines: Sequence[_StatLine | None], heads: Sequence[_Head | None], start: int
+) -> int | None:
+    """The line of the "24 Papers" header: the last papers count before the first card."""
+    header = None
+    for index in range(start, len(lines)):
+        head = heads[index]
+        if head is not None and head.date is not None:
+            break
+        if any(t == _Label("paper_count") for group in lines[index] or [] for t in group):
+            header = index
+    return header
+
+
+def _metrics(stats: Sequence[_Stat], header: int | None) -> dict[str, MetricValue]:
+    """The first value of each metric; the papers header counts only when the stats lack one."""
+    papers_stats = sum(1 for stat in stats if stat.metric == "paper_count")
+    metrics: dict[str, MetricValue] = {}
+    for stat in stats:
+        if stat.metric not in metrics and not (stat.line == header and papers_stats > 1):
+            metrics[stat.metric] = stat.value
+    return metrics
+
+
+def _plausibility_warnings(
+    metrics: dict[str, MetricValue], stats: Sequence[_Stat], cards: int
+) -> list[str]:
+    warnings: list[str] = []
+    h_index, citations = metrics.get("h_index"), metrics.get("citations")
+    if h_index is not None and citations is not None and h_index * h_index > citations:
+        warnings.append(
+            f"h-index {h_index} is impossible with {citations} citations "
+            f"(an h-index of {h_index} needs at least {h_index * h_index})"
+        )
+    for metric, value in metrics.items():
+        is_percent = metric == "novelty_percent" or any(
+            s.percent and s.metric == metric for s in stats
+        )
+        if is_percent and not 0 <= value <= 100:
+            warnings.append(f"{metric} is {value}%, outside 0..100")
+    for count in sorted({stat.value for stat in stats if stat.metric == "paper_count"}):
+        if count != cards:
+            warnings.append(f"the page states {count} papers but {cards} paper cards were read")
+    return warnings
+
+
+def _read_profile(
+    blocks: Sequence[Block], *, url: str | None, fetched_at: datetime
+) -> ProfileRecord:
+    stat_lines = [_stat_line(block.text) for block in blocks]
+    if not _looks_like_profile(stat_lines):
+        raise ParseError("the page shows no researcher stats (h-index, papers, citations)")
+    span = _stats_span(stat_lines, _stats_runs(stat_lines))
+    if span is None:
+        raise LayoutChangedError("the profile page names its stats but shows no values for them")
+    stats_start = span.start
+    heads = [_card_head(b) if i >= span.stop else None for i, b in enumerate(blocks)]
+    header = _papers_header(stat_lines, heads, stats_start)
+    card_starts = _card_starts(heads, span.stop, header)
+    list_start = card_starts[0] if card_starts else len(blocks)
+    stats = _pair_stats(stat_lines[stats_start:list_start], offset=stats_start)
+
+    candidates = [
+        block
+        for i, block in enumerate(blocks[:stats_start])
+        if stat_lines[i] is None and len(block.text) <= 150 and not _is_chrome(block)
+    ]
+    if not candidates:
+        raise LayoutChangedError("the profile page shows stats but no researcher name above them")
+    name, affiliation = _name_and_affiliation(candidates)
+
+    site, today = _Site.of(url), fetched_at.date()
+    card_warnings: list[str] = []
+    papers: list[Paper] = []
+    for n, start in enumerate(card_starts):
+        if n + 1 < len(card_starts):
+            end = card_starts[n + 1]
+        else:
+            previous = card_starts[n - 1] if n else stats_start
+            end = _last_card_end(blocks, heads, start, previous)
+        card = _read_card(blocks[start:end], heads[start:end])
+        if (paper := _paper(card, site=site, today=today, warnings=card_warnings)) is not None:
+            papers.append(paper)
+
+    metrics = _metrics(stats, header)
+    stated = [stat.value for stat in stats if stat.metric == "paper_count"]
+    if not papers and any(count > 0 for count in stated):
+        raise LayoutChangedError(
+            f"the profile page states {max(stated)} papers but no paper card could be read"
+        )
+    return ProfileRecord(
+        source=ProfilePageSource.kind,
+        url=url,
+        fetched_at=fetched_at,
+        name=name,
+        affiliation=affiliation,
+        metrics=metrics,
+        papers=papers,
+        warnings=_plausibility_warnings(metrics, stats, len(papers)) + card_warnings,
+    )
+
+
+# ---------------------------------------------------------------------------- the source
+
+
+class ProfilePageSource(SinglePageSource):
+    """The paper-aggregator profile page; the generic fallback for any http(s) URL."""
+
+    kind = "profile_page"
+
+    def recognises_url(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+    def recognises_content(self, text: str) -> bool:
+        try:
+            lines = [_stat_line(block.text) for block in page_blocks(text)]
+        except Exception:  # whatever cannot be read is not a profile page
+            return False
+        return _looks_like_profile(lines)
+
+    def parse(self, text: str, *, url: str | None, fetched_at: datetime) -> ProfileRecord:
+        try:
+            blocks = page_blocks(text)
+        except Exception as exc:
+            raise ParseError("the page could not be read as HTML or as text") from exc
+        try:
+            return _read_profile(blocks, url=url, fetched_at=fetched_at)
+        except ParseError:
+            raise
+        except Exception as exc:
+            # A page shape never seen before, or a bug: either way the record is not to be
+            # trusted. The cause stays chained for whoever debugs it.
+            raise LayoutChangedError(f"the profile page could not be read ({exc!r})") from exc
+
+
+SOURCE = ProfilePageSource()

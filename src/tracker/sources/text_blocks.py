@@ -1,0 +1,296 @@
+"""Turn a page (HTML of any shape, or plain text) into the visible text blocks a reader sees.
+
+A block is the text of one block-level element (or one line of preformatted or plain text),
+whitespace-normalised, in document order, with the links that appear in it and the element it
+came from, so that callers can key on what the page says rather than on its markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+
+def _tag_names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Elements that flow inside a line. Anything else (including unknown and custom elements, and
+# buttons, which render as separate boxes) starts a new block: splitting a line too often is
+# recoverable, gluing two lines is not.
+_INLINE_TAGS = _tag_names(
+    """
+    a abbr acronym b bdi bdo big cite code data del dfn em font i img ins kbd label mark
+    math nobr q s samp small span strike strong sub sup time tt u var wbr
+    """
+)
+_PREFORMATTED_TAGS = frozenset({"pre", "listing", "plaintext", "xmp"})
+# Removed before reading: invisible, not text, or navigation. Kept to a few selectors because
+# every selector in the list costs a pass over the tree; the candidates are filtered below.
+_REMOVED = (
+    "script, style, noscript, template, svg, iframe, object, select, textarea, "
+    '[hidden], [style], [role], [aria-hidden="true"], .sr-only, .visually-hidden, nav, footer'
+)
+_ALWAYS_REMOVED_TAGS = _tag_names(
+    "script style noscript template svg iframe object select textarea nav"
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_CHROME_ROLES = frozenset({"navigation", "search", "contentinfo"})
+_SCREEN_READER_CLASSES = frozenset({"sr-only", "visually-hidden"})
+# A footer inside one of these belongs to it (a card's footer); only the page footer is chrome.
+_SECTIONING_TAGS = frozenset({"article", "aside", "main", "nav", "section"})
+# Comments, and anything left of the removed elements, sit inside a line without breaking it.
+_NON_BREAKING_TAGS = _INLINE_TAGS | {"-comment"}
+
+_ASCII_SQUASHED = ("  ", "\n", "\t", "\r", "\x0b", "\x0c")
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_HTML_TAG = re.compile(r"<(?:!--|!doctype|/?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>)", re.IGNORECASE)
+_ISO_DATE_PREFIX = re.compile(r"\s*(\d{4}-\d{2}-\d{2})")
+
+
+# Named tuples rather than frozen dataclasses: a page makes hundreds of them, and they are
+# several times cheaper to create.
+class Link(NamedTuple):
+    """An `<a href>` as it appears inside one block."""
+
+    href: str
+    text: str
+
+
+class Block(NamedTuple):
+    """One visible line of the page."""
+
+    text: str
+    links: tuple[Link, ...] = ()
+    node: LexborNode | None = None  # the nearest block-level element; None for plain text
+
+    @property
+    def tag(self) -> str | None:
+        return self.node.tag if self.node is not None else None
+
+
+def page_blocks(text: str) -> list[Block]:
+    """The visible blocks of `text`, read as HTML when it has tags and as plain lines otherwise."""
+    if _HTML_TAG.search(text):
+        return html_blocks(text)
+    return plain_blocks(text)
+
+
+def plain_blocks(text: str) -> list[Block]:
+    """One block per non-blank line."""
+    blocks = []
+    for line in text.splitlines():
+        squashed = squash_whitespace(line)
+        if squashed:
+            blocks.append(Block(squashed))
+    return blocks
+
+
+def html_blocks(html: str) -> list[Block]:
+    """The visible blocks of an HTML document, skipping scripts, hidden elements and navigation."""
+    tree = LexborHTMLParser(html)
+    root = tree.body or tree.root
+    if root is None:
+        return []
+    _remove_invisible(root)
+    _replace_times_by_dates(root)
+    return _read_blocks(root)
+
+
+def squash_whitespace(text: str) -> str:
+    """Collapse runs of whitespace to single spaces, drop zero-width characters, strip the ends."""
+    text = text.strip()
+    if text.isascii():  # O(1) in CPython; then a few fast scans settle the common case
+        if not any(c in text for c in _ASCII_SQUASHED):
+            return text
+        return " ".join(text.split())
+    # isprintable() is False for every whitespace and zero-width character but the plain space.
+    if text.isprintable() and "  " not in text:
+        return text
+    return " ".join(text.translate(_ZERO_WIDTH).split())
+
+
+def ancestors(node: LexborNode) -> Iterator[LexborNode]:
+    """The element itself, then its parents up to the document."""
+    current: LexborNode | None = node
+    while current is not None and not current.is_document_node:
+        yield current
+        current = current.parent
+
+
+def contains(container: LexborNode, node: LexborNode) -> bool:
+    # Compare by identity: LexborNode.__eq__ compares serialised HTML, which is very slow.
+    wanted = container.mem_id
+    return any(candidate.mem_id == wanted for candidate in ancestors(node))
+
+
+def outermost_without(node: LexborNode, other: LexborNode) -> LexborNode | None:
+    """The outermost ancestor of `node` (itself included) that does not also contain `other`."""
+    others = {ancestor.mem_id for ancestor in ancestors(other)}
+    best = None
+    for ancestor in ancestors(node):
+        if ancestor.mem_id in others:
+            break
+        best = ancestor
+    return best
+
+
+def _remove_invisible(root: LexborNode) -> None:
+    doomed = [node for node in root.css(_REMOVED) if _is_invisible(node)]
+    # Innermost first: decomposing an element frees its descendants.
+    for node in reversed(doomed):
+        node.decompose()
+
+
+def _is_invisible(node: LexborNode) -> bool:
+    """Whether a reader never sees this element's text, or sees it only as site navigation."""
+    tag = node.tag
+    if tag in _ALWAYS_REMOVED_TAGS:
+        return True
+    attrs = node.attrs
+    if "hidden" in attrs or _HIDDEN_STYLE.search(attrs.get("style") or ""):
+        return True
+    if (attrs.get("role") or "").strip().lower() in _CHROME_ROLES:
+        return True
+    classes = attrs.get("class") or ""
+    if not _SCREEN_READER_CLASSES.isdisjoint(classes.split()):
+        return True
+    if attrs.get("aria-hidden") == "true" and _is_icon(node, classes):
+        return True
+    return tag == "footer" and not any(a.tag in _SECTIONING_TAGS for a in ancestors(node))
+
+
+def _is_icon(node: LexborNode, classes: str) -> bool:
+    """A decorative icon: an icon font's ligature ("calendar_today") or a lone symbol or emoji.
+
+    Only elements hidden from screen readers are candidates: those that hold data (a number
+    shown twice, once for the eye and once for the ear) keep their letters and digits.
+    """
+    if "icon" in classes or "material-symbols" in classes:
+        return True
+    text = node.text(deep=True)
+    return not any(character.isalnum() for character in text)
+
+
+def _replace_times_by_dates(root: LexborNode) -> None:
+    """Read `<time datetime>` as its ISO date, which is more exact than its visible text."""
+    for node in root.css("time[datetime]"):
+        match = _ISO_DATE_PREFIX.match(node.attrs.get("datetime") or "")
+        if match:
+            node.replace_with(match.group(1))
+
+
+def _read_blocks(root: LexborNode) -> list[Block]:
+    """Cut the text nodes into blocks: a block element or a line break always starts a new one.
+
+    This is the one loop that touches every node, so its state lives in local variables.
+    """
+    blocks: list[Block] = []
+    wrapped = _links_around_blocks(root)
+    texts: list[str] = []
+    hrefs: list[str | None] = []
+    block: LexborNode = root
+    block_id = -1
+    preformatted = space_pending = False
+    inline_tags, non_breaking_tags = _INLINE_TAGS, _NON_BREAKING_TAGS
+
+    def flush() -> None:
+        nonlocal space_pending
+        space_pending = False
+        if not texts:
+            return
+        text = squash_whitespace("".join(texts))
+        if text:
+            links: tuple[Link, ...] = ()
+            if len(hrefs) == 1:  # the common case: one run of text, a link or not
+                if hrefs[0] is not None:
+                    links = (Link(hrefs[0], text),)
+            elif hrefs.count(None) != len(hrefs):
+                links = _links(texts, hrefs)
+            blocks.append(Block(text, links, block))
+        texts.clear()
+        hrefs.clear()
+
+    for node in root.traverse(include_text=True):
+        if not node.is_text_node:
+            if texts and node.tag not in non_breaking_tags:
+                flush()
+            continue
+        text = node.text_content or ""
+        if not text or text.isspace():
+            # Whitespace between inline elements counts only if more text follows in the block.
+            if preformatted and "\n" in text:
+                flush()
+            elif texts:
+                space_pending = True
+            continue
+        parent = node.parent
+        if parent is None:
+            continue
+        href = None
+        if parent.tag in inline_tags:
+            parent, href = _context(parent)
+        if href is None and wrapped:
+            href = wrapped.get(parent.mem_id)
+        parent_id = parent.mem_id
+        if parent_id != block_id:
+            flush()
+            block, block_id = parent, parent_id
+            preformatted = parent.tag in _PREFORMATTED_TAGS
+        elif space_pending:
+            texts.append(" ")
+            hrefs.append(None)
+            space_pending = False
+        if preformatted and "\n" in text:
+            *lines, text = text.split("\n")
+            for line in lines:
+                texts.append(line)
+                hrefs.append(href)
+                flush()
+        texts.append(text)
+        hrefs.append(href)
+    flush()
+    return blocks
+
+
+def _links(texts: list[str], hrefs: list[str | None]) -> tuple[Link, ...]:
+    """Consecutive pieces under the same href, as links."""
+    links: list[Link] = []
+    start = 0
+    for end in range(1, len(texts) + 1):
+        if end < len(texts) and (hrefs[end] == hrefs[start] or texts[end] == " "):
+            continue  # a space between two links belongs to neither
+        href = hrefs[start]
+        if href is not None:
+            links.append(Link(href, squash_whitespace("".join(texts[start:end]))))
+        start = end
+    return tuple(links)
+
+
+def _context(inline: LexborNode) -> tuple[LexborNode, str | None]:
+    """The nearest block-level ancestor of an inline element and the href of the link around it."""
+    href = None
+    parent: LexborNode | None = inline
+    while parent is not None:
+        tag = parent.tag
+        if tag not in _INLINE_TAGS:
+            return parent, href
+        if tag == "a" and href is None:
+            href = parent.attrs.get("href")
+        parent = parent.parent
+    return inline, href
+
+
+def _links_around_blocks(root: LexborNode) -> dict[int, str]:
+    """Links that wrap block elements (a whole card as one link), by the wrapped element."""
+    wrapped: dict[int, str] = {}
+    for node in root.css("a[href] *"):
+        if node.tag in _INLINE_TAGS:
+            continue
+        anchor = next((a for a in ancestors(node) if a.tag == "a" and "href" in a.attrs), None)
+        if anchor is not None:
+            wrapped[node.mem_id] = anchor.attrs.get("href") or ""
+    return wrapped

@@ -1,0 +1,447 @@
+"""Opening the DuckDB file and every write to it.
+
+One `Store` is shared by the threads of one process; a lock serialises its
+transactions. Another process holding the file gets `StorageBusyError`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import duckdb
+import pyarrow as pa
+
+from tracker.changes import Change
+from tracker.errors import StorageBusyError, StorageError, UserInputError
+from tracker.records import Paper, ProfileRecord, tidy_number
+from tracker.store.models import FetchOutcome, Profile, RunStatus
+from tracker.store.schema import SCHEMA_VERSION, migrate, schema_version
+
+PAPER_COLUMNS = tuple(Paper.model_fields)
+PROFILE_COLUMNS = tuple(Profile.model_fields)
+
+
+def to_db_time(moment: datetime) -> datetime:
+    """Aware or naive-UTC datetime → naive UTC, as stored."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def from_db_time(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)
+
+
+class Store:
+    """The tracker database."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool) -> None:
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: Path, *, read_only: bool = False) -> Store:
+        """Open (creating and migrating when writable) the database at `path`."""
+        if read_only and not path.exists():
+            raise UserInputError(
+                f"no database at {path}", hint="add a profile with `tracker add URL` first"
+            )
+        try:
+            if not read_only:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            raise _storage_error(path, error) from None
+        except OSError as error:
+            raise StorageError(f"cannot create {path.parent}: {error.strerror}") from None
+        try:
+            if read_only:
+                version = schema_version(con)
+                if version != SCHEMA_VERSION:
+                    raise StorageError(
+                        f"{path} is at schema version {version}, this tracker needs "
+                        f"{SCHEMA_VERSION}",
+                        hint="run any writing command (such as `tracker sync`) to migrate it",
+                    )
+            else:
+                migrate(con)
+        except BaseException:
+            con.close()
+            raise
+        return cls(con, path, read_only=read_only)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All-or-nothing: commit on success, roll back on any exception."""
+        with self._lock:
+            self.con.begin()
+            try:
+                yield self.con
+            except BaseException:
+                self.con.rollback()
+                raise
+            try:
+                self.con.commit()
+            except duckdb.Error as error:
+                raise StorageError(f"could not commit to {self.path}: {error}") from None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read query, serialised with writes."""
+        with self._lock:
+            return self.con.execute(sql, list(params)).fetchall()
+
+    # profiles
+
+    def add_profile(self, profile: Profile) -> None:
+        with self.transaction() as con:
+            if con.execute("SELECT 1 FROM profiles WHERE id = ?", [profile.id]).fetchone():
+                raise UserInputError(
+                    f"a profile with id {profile.id!r} exists already",
+                    hint="choose another with --id",
+                )
+            row = con.execute(
+                "SELECT id FROM profiles WHERE url = ? AND active", [profile.url]
+            ).fetchone()
+            if row:
+                raise UserInputError(f"{profile.url} is tracked already as {row[0]!r}")
+            values = profile.model_dump()
+            values["added_at"] = to_db_time(profile.added_at)
+            con.execute(
+                f"INSERT INTO profiles ({', '.join(PROFILE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(PROFILE_COLUMNS))})",
+                [values[column] for column in PROFILE_COLUMNS],
+            )
+
+    def profile(self, profile_id: str) -> Profile:
+        rows = self.profiles(ids=[profile_id], active_only=False)
+        if not rows:
+            raise UserInputError(
+                f"no profile with id {profile_id!r}", hint="`tracker list` shows the ids"
+            )
+        return rows[0]
+
+    def profiles(
+        self, *, ids: Sequence[str] | None = None, active_only: bool = True
+    ) -> list[Profile]:
+        sql = f"SELECT {', '.join(PROFILE_COLUMNS)} FROM profiles WHERE true"
+        params: list[Any] = []
+        if ids is not None:
+            sql += " AND list_contains(?, id)"
+            params.append(list(ids))
+        if active_only:
+            sql += " AND active"
+        rows = self.query(sql + " ORDER BY id", params)
+        return [_profile_from_row(row) for row in rows]
+
+    def deactivate_profile(self, profile_id: str) -> None:
+        self.profile(profile_id)
+        with self.transaction() as con:
+            con.execute("UPDATE profiles SET active = false WHERE id = ?", [profile_id])
+
+    def purge_profile(self, profile_id: str) -> None:
+        """Delete a profile and everything recorded about it."""
+        self.profile(profile_id)
+        with self.transaction() as con:
+            for table in ("changes", "papers", "metric_observations", "fetches"):
+                con.execute(f"DELETE FROM {table} WHERE profile_id = ?", [profile_id])
+            con.execute("DELETE FROM profiles WHERE id = ?", [profile_id])
+
+    # runs and fetches
+
+    def start_run(self, started_at: datetime) -> int:
+        with self.transaction() as con:
+            row = con.execute(
+                "INSERT INTO runs VALUES (nextval('run_id_seq'), ?, NULL, ?) RETURNING id",
+                [to_db_time(started_at), RunStatus.RUNNING.value],
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def finish_run(self, run_id: int, finished_at: datetime, status: RunStatus) -> None:
+        with self.transaction() as con:
+            con.execute(
+                "UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
+                [to_db_time(finished_at), status.value, run_id],
+            )
+
+    def close_abandoned_runs(self, now: datetime) -> int:
+        """Mark runs a killed process left 'running' as failed; returns how many."""
+        with self.transaction() as con:
+            rows = con.execute(
+                "UPDATE runs SET status = ?, finished_at = ? WHERE status = ? RETURNING id",
+                [RunStatus.FAILED.value, to_db_time(now), RunStatus.RUNNING.value],
+            ).fetchall()
+        return len(rows)
+
+    def insert_fetch(
+        self, con: duckdb.DuckDBPyConnection, run_id: int, profile_id: str, outcome: FetchOutcome
+    ) -> int:
+        """Record a fetch inside the caller's transaction; returns its id."""
+        row = con.execute(
+            "INSERT INTO fetches VALUES (nextval('fetch_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id",
+            [
+                run_id,
+                profile_id,
+                to_db_time(outcome.fetched_at),
+                outcome.status.value,
+                outcome.http_status,
+                outcome.content_sha256,
+                outcome.content_type,
+                outcome.reason,
+            ],
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def set_validators(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        profile_id: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        content_sha256: str | None,
+    ) -> None:
+        """Remember what makes the next request conditional, inside the caller's transaction."""
+        con.execute(
+            "UPDATE profiles SET etag = ?, last_modified = ?, content_sha256 = ? WHERE id = ?",
+            [etag, last_modified, content_sha256, profile_id],
+        )
+
+    # snapshots
+
+    def current_record(self, profile_id: str) -> ProfileRecord | None:
+        """The last good snapshot of a profile, rebuilt from what is stored; None before any."""
+        with self._lock:
+            return self.record_in(self.con, profile_id)
+
+    def record_in(self, con: duckdb.DuckDBPyConnection, profile_id: str) -> ProfileRecord | None:
+        """`current_record` inside the caller's transaction."""
+        head = con.execute(
+            "SELECT p.source, p.url, p.name, p.affiliation, max(f.fetched_at) "
+            "FROM profiles p JOIN fetches f ON f.profile_id = p.id "
+            "WHERE p.id = ? AND f.status IN ('baseline', 'changed', 'unchanged') "
+            "GROUP BY ALL",
+            [profile_id],
+        ).fetchone()
+        if head is None:
+            return None
+        source, url, name, affiliation, fetched_at = head
+        metrics = con.execute(
+            "SELECT metric, value FROM latest_metrics WHERE profile_id = ?", [profile_id]
+        ).fetchall()
+        papers = con.execute(
+            f"SELECT {', '.join(PAPER_COLUMNS)} FROM papers "
+            "WHERE profile_id = ? AND removed_at IS NULL ORDER BY first_seen, key",
+            [profile_id],
+        ).fetchall()
+        return ProfileRecord(
+            source=source,
+            url=url,
+            name=name or "",
+            affiliation=affiliation,
+            fetched_at=from_db_time(fetched_at),
+            metrics={metric: tidy_number(value) for metric, value in metrics},
+            papers=[Paper(**dict(zip(PAPER_COLUMNS, row, strict=True))) for row in papers],
+        )
+
+    def apply_snapshot(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        run_id: int,
+        fetch_id: int,
+        profile_id: str,
+        record: ProfileRecord,
+        changes: Sequence[Change],
+        baseline: bool,
+    ) -> None:
+        """Write a good snapshot and its changes inside the caller's transaction.
+
+        Only what changed is written: an unchanged snapshot writes nothing here.
+        """
+        observed_at = to_db_time(record.fetched_at)
+        con.execute(
+            "UPDATE profiles SET name = ?, affiliation = ? WHERE id = ? "
+            "AND (name IS DISTINCT FROM ? OR affiliation IS DISTINCT FROM ?)",
+            [record.name, record.affiliation, profile_id, record.name, record.affiliation],
+        )
+        changed_metrics = (
+            record.metrics
+            if baseline
+            else {c.metric: c.new for c in changes if c.metric is not None and c.new is not None}
+        )
+        if changed_metrics:
+            _insert_arrow(
+                con,
+                "metric_observations",
+                pa.table(
+                    {
+                        "profile_id": [profile_id] * len(changed_metrics),
+                        "metric": list(changed_metrics),
+                        "observed_at": [observed_at] * len(changed_metrics),
+                        "value": [float(v) for v in changed_metrics.values()],
+                        "fetch_id": [fetch_id] * len(changed_metrics),
+                    }
+                ),
+                replace=True,  # two syncs in the same instant: the later value stands
+            )
+        touched = (
+            {paper.key for paper in record.papers}
+            if baseline
+            else {c.paper_key for c in changes if c.paper_key and c.kind != "paper_removed"}
+        )
+        upserts = [paper for paper in record.papers if paper.key in touched]
+        if upserts:
+            _upsert_papers(con, profile_id, upserts, observed_at)
+        removed = [c.paper_key for c in changes if c.kind == "paper_removed"]
+        if removed:
+            con.execute(
+                "UPDATE papers SET removed_at = ? WHERE profile_id = ? AND list_contains(?, key)",
+                [observed_at, profile_id, removed],
+            )
+        if changes and not baseline:
+            _insert_changes(con, run_id, fetch_id, profile_id, observed_at, changes)
+
+    # reparse
+
+    def forget_snapshots(
+        self, con: duckdb.DuckDBPyConnection, profile_id: str, fetch_ids: Sequence[int]
+    ) -> None:
+        """Before a re-parse: drop a profile's snapshots and changes, and mark the fetches
+        to replay as pending, so none of them counts as a good snapshot until replayed."""
+        for table in ("changes", "papers", "metric_observations"):
+            con.execute(f"DELETE FROM {table} WHERE profile_id = ?", [profile_id])
+        con.execute(
+            "UPDATE fetches SET status = 'reparsing' WHERE list_contains(?, id)", [list(fetch_ids)]
+        )
+
+    def update_fetch(
+        self, con: duckdb.DuckDBPyConnection, fetch_id: int, status: str, reason: str | None
+    ) -> None:
+        con.execute(
+            "UPDATE fetches SET status = ?, reason = ? WHERE id = ?", [status, reason, fetch_id]
+        )
+
+
+def _insert_arrow(
+    con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table, *, replace: bool = False
+) -> None:
+    con.register("_rows", rows)
+    try:
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _rows")
+    finally:
+        con.unregister("_rows")
+
+
+def _upsert_papers(
+    con: duckdb.DuckDBPyConnection,
+    profile_id: str,
+    papers: Sequence[Paper],
+    observed_at: datetime,
+) -> None:
+    columns: dict[str, list[Any]] = {name: [] for name in PAPER_COLUMNS}
+    for paper in papers:
+        for name in PAPER_COLUMNS:
+            columns[name].append(getattr(paper, name))
+    rows = pa.table(
+        {
+            "profile_id": [profile_id] * len(papers),
+            **{
+                name: pa.array(values, type=_PAPER_TYPES.get(name))
+                for name, values in columns.items()
+            },
+            "first_seen": [observed_at] * len(papers),
+            "removed_at": pa.array([None] * len(papers), type=pa.timestamp("us")),
+        }
+    )
+    updates = ", ".join(f"{name} = excluded.{name}" for name in (*PAPER_COLUMNS[1:], "removed_at"))
+    con.register("_papers", rows)
+    try:
+        con.execute(
+            f"INSERT INTO papers BY NAME SELECT * FROM _papers ON CONFLICT DO UPDATE SET {updates}"
+        )
+    finally:
+        con.unregister("_papers")
+
+
+_PAPER_TYPES: dict[str, pa.DataType] = {
+    "authors": pa.list_(pa.string()),
+    "published": pa.date32(),
+    "year": pa.int32(),
+    "citations": pa.int32(),
+    "category": pa.string(),
+    "venue": pa.string(),
+    "code_url": pa.string(),
+    "url": pa.string(),
+    "arxiv_id": pa.string(),
+    "doi": pa.string(),
+    "abstract": pa.string(),
+}
+
+
+def _insert_changes(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    fetch_id: int,
+    profile_id: str,
+    detected_at: datetime,
+    changes: Sequence[Change],
+) -> None:
+    count = len(changes)
+    ids = con.execute("SELECT nextval('change_id_seq') FROM range(?)", [count]).fetchall()
+    rows = pa.table(
+        {
+            "id": [row[0] for row in ids],
+            "run_id": [run_id] * count,
+            "fetch_id": [fetch_id] * count,
+            "profile_id": [profile_id] * count,
+            "detected_at": [detected_at] * count,
+            "kind": [c.kind.value for c in changes],
+            "metric": pa.array([c.metric for c in changes], type=pa.string()),
+            "paper_key": pa.array([c.paper_key for c in changes], type=pa.string()),
+            "paper_title": pa.array([c.paper_title for c in changes], type=pa.string()),
+            "old": [json.dumps(c.old) for c in changes],
+            "new": [json.dumps(c.new) for c in changes],
+            "fields": pa.array([list(c.fields) for c in changes], type=pa.list_(pa.string())),
+        }
+    )
+    _insert_arrow(con, "changes", rows)
+
+
+def _profile_from_row(row: tuple[Any, ...]) -> Profile:
+    values = dict(zip(PROFILE_COLUMNS, row, strict=True))
+    values["added_at"] = from_db_time(values["added_at"])
+    return Profile(**values)
+
+
+def _storage_error(path: Path, error: duckdb.IOException) -> StorageError:
+    message = str(error)
+    if "lock" in message.lower():
+        return StorageBusyError(f"the database {path} is in use by another process")
+    if "read-only" in message.lower() or "permission" in message.lower():
+        return StorageError(f"cannot write the database {path}: permission denied")
+    return StorageError(f"cannot open the database {path}: {message.splitlines()[0]}")

@@ -1,0 +1,165 @@
+"""The database schema, as numbered migrations applied in order on open.
+
+All timestamps are UTC, stored as TIMESTAMP without a zone.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from tracker.errors import StorageError
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+    CREATE SEQUENCE run_id_seq;
+    CREATE SEQUENCE fetch_id_seq;
+    CREATE SEQUENCE change_id_seq;
+
+    CREATE TABLE profiles (
+        id            VARCHAR PRIMARY KEY,
+        url           VARCHAR NOT NULL,
+        source        VARCHAR NOT NULL,
+        name          VARCHAR,
+        affiliation   VARCHAR,
+        person        VARCHAR,
+        active        BOOLEAN NOT NULL DEFAULT TRUE,
+        added_at      TIMESTAMP NOT NULL,
+        etag          VARCHAR,
+        last_modified VARCHAR,
+        content_sha256 VARCHAR
+    );
+
+    -- One sync run over some profiles.
+    CREATE TABLE runs (
+        id          BIGINT PRIMARY KEY,
+        started_at  TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        status      VARCHAR NOT NULL  -- running | ok | partial | failed
+    );
+
+    -- One attempt to fetch one profile in one run, whatever came of it.
+    CREATE TABLE fetches (
+        id             BIGINT PRIMARY KEY,
+        run_id         BIGINT NOT NULL,
+        profile_id     VARCHAR NOT NULL,
+        fetched_at     TIMESTAMP NOT NULL,
+        status         VARCHAR NOT NULL,
+            -- baseline | changed | unchanged | not_modified | failed | blocked | layout_changed
+        http_status    INTEGER,
+        content_sha256 VARCHAR,
+        content_type   VARCHAR,
+        reason         VARCHAR
+    );
+
+    -- A metric's value, written only when it differs from the previous observation.
+    CREATE TABLE metric_observations (
+        profile_id  VARCHAR NOT NULL,
+        metric      VARCHAR NOT NULL,
+        observed_at TIMESTAMP NOT NULL,
+        value       DOUBLE NOT NULL,
+        fetch_id    BIGINT NOT NULL,
+        PRIMARY KEY (profile_id, metric, observed_at)
+    );
+
+    -- The current state of every paper ever seen on a profile.
+    CREATE TABLE papers (
+        profile_id        VARCHAR NOT NULL,
+        key               VARCHAR NOT NULL,
+        title             VARCHAR NOT NULL,
+        authors           VARCHAR[] NOT NULL,
+        authors_truncated BOOLEAN NOT NULL,
+        published         DATE,
+        year              INTEGER,
+        category          VARCHAR,
+        venue             VARCHAR,
+        has_code          BOOLEAN NOT NULL,
+        code_url          VARCHAR,
+        url               VARCHAR,
+        arxiv_id          VARCHAR,
+        doi               VARCHAR,
+        abstract          VARCHAR,
+        citations         INTEGER,
+        first_seen        TIMESTAMP NOT NULL,
+        removed_at        TIMESTAMP,
+        PRIMARY KEY (profile_id, key)
+    );
+
+    CREATE TABLE changes (
+        id          BIGINT PRIMARY KEY,
+        run_id      BIGINT NOT NULL,
+        fetch_id    BIGINT NOT NULL,
+        profile_id  VARCHAR NOT NULL,
+        detected_at TIMESTAMP NOT NULL,
+        -- metric_changed | paper_added | paper_removed | paper_changed
+        kind        VARCHAR NOT NULL,
+        metric      VARCHAR,
+        paper_key   VARCHAR,
+        paper_title VARCHAR,
+        old         JSON,
+        new         JSON,
+        fields      VARCHAR[]
+    );
+
+    -- Views for anyone who opens the file with a DuckDB client.
+    CREATE VIEW metric_history AS
+        SELECT profile_id, metric, observed_at, value,
+               value - lag(value) OVER (PARTITION BY profile_id, metric ORDER BY observed_at)
+                   AS delta
+        FROM metric_observations;
+
+    CREATE VIEW latest_metrics AS
+        SELECT profile_id, metric, arg_max(value, observed_at) AS value,
+               max(observed_at) AS observed_at
+        FROM metric_observations GROUP BY profile_id, metric;
+
+    CREATE VIEW paper_timeline AS
+        SELECT p.profile_id, p.key, p.title, p.published, p.category, p.first_seen,
+               p.removed_at, p.removed_at IS NULL AS present,
+               (SELECT max(f.fetched_at) FROM fetches f
+                 WHERE f.profile_id = p.profile_id
+                   AND f.status IN ('baseline', 'changed', 'unchanged', 'not_modified')
+                   AND (p.removed_at IS NULL OR f.fetched_at < p.removed_at)) AS last_seen
+        FROM papers p;
+
+    CREATE VIEW change_log AS
+        SELECT c.detected_at, c.profile_id, pr.name AS profile_name, c.kind, c.metric,
+               c.paper_key, c.paper_title, c.old, c.new, c.run_id
+        FROM changes c LEFT JOIN profiles pr ON pr.id = c.profile_id;
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The version the database is at; 0 for a new file."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the schema up to date, each migration in its own transaction; returns the version."""
+    version = schema_version(con)
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"the database is at schema version {version}, newer than this tracker's "
+            f"{SCHEMA_VERSION}",
+            hint="upgrade tracker",
+        )
+    for number in range(version + 1, SCHEMA_VERSION + 1):
+        con.begin()
+        try:
+            con.execute(MIGRATIONS[number - 1])
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    return SCHEMA_VERSION

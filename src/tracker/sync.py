@@ -1,0 +1,267 @@
+"""Sync one profile: fetch, archive, parse, check, diff and store, in one transaction.
+
+The flows call these functions; the benchmarks' bare loop calls them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+
+from tracker.archive import Archive
+from tracker.changes import Change, diff
+from tracker.credentials import Credentials
+from tracker.errors import BlockedError, FetchError, ParseError
+from tracker.fetch import Fetcher, FetchResult, OffHostRedirectError
+from tracker.pages import archive_pages, decoded, fetch_pages
+from tracker.plausibility import implausible_reason
+from tracker.records import ProfileRecord
+from tracker.sources import get_source
+from tracker.store import FetchOutcome, FetchStatus, Profile, RunStatus, Store
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What syncing one profile came to."""
+
+    profile_id: str
+    status: FetchStatus
+    changes: tuple[Change, ...] = ()
+    reason: str | None = None
+    paper_count: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        return not self.status.is_good
+
+
+@dataclass
+class Syncer:
+    """Everything one process needs to sync profiles into one store."""
+
+    store: Store
+    fetcher: Fetcher
+    archive: Archive
+    clock: Clock = field(default=utc_now)
+    credentials: Credentials = field(default_factory=Credentials)
+
+    def sync(self, run_id: int, profile_id: str) -> SyncResult:
+        profile = self.store.profile(profile_id)
+        source = get_source(profile.source)
+        fetched_at = self.clock()
+        try:
+            pages = fetch_pages(
+                self.fetcher,
+                source,
+                profile.url,
+                credentials=self.credentials,
+                etag=profile.etag,
+                last_modified=profile.last_modified,
+            )
+        except OffHostRedirectError as error:
+            status = (
+                FetchStatus.BLOCKED if is_sign_in(error.redirect_target) else FetchStatus.FAILED
+            )
+            reason = f"{error} (it looks like a sign-in page)" if status.is_blocked else str(error)
+            return self._record_failure(run_id, profile, status, fetched_at, reason)
+        except BlockedError as error:
+            return self._record_failure(
+                run_id, profile, FetchStatus.BLOCKED, fetched_at, error.one_line()
+            )
+        except FetchError as error:
+            return self._record_failure(run_id, profile, FetchStatus.FAILED, fetched_at, str(error))
+        first = pages[0]
+        if first.not_modified:
+            return self._record_not_modified(run_id, profile, fetched_at, first, None)
+        if not first.body.strip():
+            return self._record_failure(
+                run_id,
+                profile,
+                FetchStatus.FAILED,
+                fetched_at,
+                "the server sent an empty page",
+                first,
+            )
+        digest, content_type = archive_pages(self.archive, pages)
+        if digest == profile.content_sha256:
+            return self._record_not_modified(run_id, profile, fetched_at, first, digest)
+        outcome = FetchOutcome(
+            status=FetchStatus.CHANGED,
+            fetched_at=fetched_at,
+            http_status=first.status,
+            content_sha256=digest,
+            content_type=content_type,
+        )
+        try:
+            record = source.parse_pages(decoded(pages), fetched_at=fetched_at)
+        except BlockedError as error:
+            return self._record_failure(
+                run_id, profile, FetchStatus.BLOCKED, fetched_at, error.one_line(), first
+            )
+        except ParseError as error:
+            return self._record_failure(
+                run_id,
+                profile,
+                FetchStatus.LAYOUT_CHANGED,
+                fetched_at,
+                layout_reason(str(error)),
+                first,
+                digest,
+                content_type,
+            )
+        with self.store.transaction() as con:
+            result = record_snapshot(self.store, con, run_id, profile.id, outcome, record)
+            if result.status.is_good:
+                self.store.set_validators(
+                    con,
+                    profile.id,
+                    etag=first.etag,
+                    last_modified=first.last_modified,
+                    content_sha256=digest,
+                )
+        return result
+
+    def record_failure(self, run_id: int, profile_id: str, reason: str) -> SyncResult:
+        """Record a failure that happened outside the fetch (a crashed task, say)."""
+        profile = self.store.profile(profile_id)
+        return self._record_failure(run_id, profile, FetchStatus.FAILED, self.clock(), reason)
+
+    def _record_not_modified(
+        self,
+        run_id: int,
+        profile: Profile,
+        fetched_at: datetime,
+        page: FetchResult,
+        digest: str | None,
+    ) -> SyncResult:
+        outcome = FetchOutcome(
+            status=FetchStatus.NOT_MODIFIED,
+            fetched_at=fetched_at,
+            http_status=page.status,
+            content_sha256=digest,
+            content_type=page.content_type if digest else None,
+        )
+        with self.store.transaction() as con:
+            self.store.insert_fetch(con, run_id, profile.id, outcome)
+            if page.etag or page.last_modified:
+                self.store.set_validators(
+                    con,
+                    profile.id,
+                    etag=page.etag or profile.etag,
+                    last_modified=page.last_modified or profile.last_modified,
+                    content_sha256=profile.content_sha256,
+                )
+        return SyncResult(profile.id, FetchStatus.NOT_MODIFIED)
+
+    def _record_failure(
+        self,
+        run_id: int,
+        profile: Profile,
+        status: FetchStatus,
+        fetched_at: datetime,
+        reason: str,
+        page: FetchResult | None = None,
+        digest: str | None = None,
+        content_type: str | None = None,
+    ) -> SyncResult:
+        outcome = FetchOutcome(
+            status=status,
+            fetched_at=fetched_at,
+            http_status=page.status if page else None,
+            content_sha256=digest,
+            content_type=content_type,
+            reason=reason,
+        )
+        with self.store.transaction() as con:
+            self.store.insert_fetch(con, run_id, profile.id, outcome)
+        return SyncResult(profile.id, status, reason=reason)
+
+
+SIGN_IN_HINTS = ("accounts.google.", "/signin", "/sign-in", "/login", "/sorry/", "captcha")
+
+
+def is_sign_in(url: str) -> bool:
+    """Does a redirect target look like a sign-in or CAPTCHA page (the site refused us)?"""
+    return any(hint in url.lower() for hint in SIGN_IN_HINTS)
+
+
+def record_snapshot(
+    store: Store,
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    profile_id: str,
+    outcome: FetchOutcome,
+    record: ProfileRecord,
+    *,
+    fetch_id: int | None = None,
+) -> SyncResult:
+    """Check a parsed snapshot against the last good one, then store it and its changes.
+
+    Runs inside the caller's transaction. A snapshot that looks broken is kept
+    as a layout_changed fetch and changes nothing else. With `fetch_id` the
+    existing fetch row is updated (a re-parse) instead of a new one inserted.
+    """
+    previous = store.record_in(con, profile_id)
+    reason = implausible_reason(previous, record)
+    if reason is not None:
+        failed = outcome.model_copy(
+            update={"status": FetchStatus.LAYOUT_CHANGED, "reason": layout_reason(reason)}
+        )
+        _write_fetch(store, con, run_id, profile_id, failed, fetch_id)
+        return SyncResult(profile_id, FetchStatus.LAYOUT_CHANGED, reason=failed.reason)
+    baseline = previous is None
+    changes = () if previous is None else tuple(diff(previous, record))
+    status = (
+        FetchStatus.BASELINE
+        if baseline
+        else FetchStatus.CHANGED
+        if changes
+        else FetchStatus.UNCHANGED
+    )
+    good = outcome.model_copy(update={"status": status, "reason": None})
+    fetch_id = _write_fetch(store, con, run_id, profile_id, good, fetch_id)
+    store.apply_snapshot(
+        con,
+        run_id=run_id,
+        fetch_id=fetch_id,
+        profile_id=profile_id,
+        record=record,
+        changes=changes,
+        baseline=baseline,
+    )
+    return SyncResult(profile_id, status, changes, paper_count=len(record.papers))
+
+
+def _write_fetch(
+    store: Store,
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    profile_id: str,
+    outcome: FetchOutcome,
+    fetch_id: int | None,
+) -> int:
+    if fetch_id is None:
+        return store.insert_fetch(con, run_id, profile_id, outcome)
+    store.update_fetch(con, fetch_id, outcome.status, outcome.reason)
+    return fetch_id
+
+
+def layout_reason(reason: str) -> str:
+    return f"the page layout changed or the page is blocked: {reason}"
+
+
+def run_status(results: list[SyncResult]) -> RunStatus:
+    """ok when every profile synced, failed when none did, partial otherwise."""
+    failures = sum(result.failed for result in results)
+    if failures == 0:
+        return RunStatus.OK
+    return RunStatus.FAILED if failures == len(results) else RunStatus.PARTIAL
