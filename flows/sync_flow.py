@@ -8,10 +8,13 @@ from prefect import flow, task, unmapped
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture
+from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tracker.session import RunSummary, SyncSession, sync_session
+from tracker.alerts.deliver import DeliveryReport
+from tracker.session import RunSummary, SyncSession, superseded, sync_session
 from tracker.settings import Settings
+from tracker.shards import Shard
 from tracker.sync import Syncer, SyncResult
 
 REPORT_ARTIFACT_KEY = "tracker-sync-report"
@@ -29,24 +32,40 @@ def sync_profile(syncer: Syncer, run_id: int, profile_id: str) -> SyncResult:
     return syncer.sync(run_id, profile_id)
 
 
+@task(name="deliver-alerts", cache_policy=NONE, persist_result=False)
+def deliver_alerts(session: SyncSession) -> DeliveryReport:
+    """Send the alerts the outbox holds: this run's and earlier ones due for a retry."""
+    return session.deliver_alerts()
+
+
 @flow(name="tracker-sync", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
 def sync_flow(
     profile_ids: list[str] | None = None,
+    db: str | None = None,
+    shard: str | None = None,
+    catch_up_once: bool = False,
     settings: Settings | None = None,
     as_of: datetime | None = None,
-) -> RunSummary:
-    """Sync the named profiles, or every active one, and publish the change report.
+) -> RunSummary | None:
+    """Sync the named profiles, or every active one (of `shard` I/N), and publish the report.
 
-    Without `settings` they come from the environment and the config file;
-    `as_of` pretends the run happens then (the demo's simulated days).
+    Without `settings` they come from the environment and the config file (and
+    `db`); `as_of` pretends the run happens then (the demo's simulated days).
+    With `catch_up_once`, a scheduled run that a later run already covered
+    (the machine was off for days) does nothing: a missed day is caught up once.
     """
-    with sync_session(settings or Settings(), profile_ids, as_of=as_of) as session:
+    settings = settings or (Settings(db=db) if db else Settings())
+    if catch_up_once and superseded(settings, flow_run.scheduled_start_time):
+        return None
+    chosen_shard = Shard.parse(shard) if shard else None
+    with sync_session(settings, profile_ids, shard=chosen_shard, as_of=as_of) as session:
         futures = sync_profile.map(unmapped(session.syncer), session.run_id, session.profile_ids)
         results = [
             _result(session, profile_id, future)
             for profile_id, future in zip(session.profile_ids, futures, strict=True)
         ]
         summary = session.finish(results)
+        summary = summary.with_alerts(deliver_alerts(session))
         create_markdown_artifact(
             markdown=session.report_markdown(),
             key=REPORT_ARTIFACT_KEY,
@@ -66,9 +85,12 @@ def run_sync(
     settings: Settings,
     profile_ids: list[str] | None = None,
     *,
+    shard: str | None = None,
     as_of: datetime | None = None,
 ) -> RunSummary:
-    """Run the sync flow with the concurrency the settings ask for."""
+    """Run the sync flow now, with the concurrency the settings ask for."""
     runner = ThreadPoolTaskRunner(max_workers=settings.concurrency)  # type: ignore[var-annotated]
     configured = sync_flow.with_options(task_runner=runner)  # type: ignore[arg-type]
-    return configured(profile_ids=profile_ids, settings=settings, as_of=as_of)
+    summary = configured(profile_ids=profile_ids, shard=shard, settings=settings, as_of=as_of)
+    assert summary is not None  # only a late scheduled run is skipped
+    return summary

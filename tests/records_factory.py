@@ -12,12 +12,12 @@ FETCHED_AT = datetime(2026, 3, 1, 7, 0, tzinfo=UTC)
 
 def paper(number: int, **changes: Any) -> Paper:
     values: dict[str, Any] = {
-        "key": f"title:paper {number}",
-        "title": f"Paper {number}",
+        "key": f"title:a study of topic {number}",
+        "title": f"A Study of Topic {number}",
         "authors": ["Ada Lovelace", "Alan Turing"],
         "published": date(2024, 1, min(number, 28)),
         "category": "LG",
-        "abstract": f"Abstract of paper {number}.",
+        "abstract": f"We study topic {number} and report what we found.",
     }
     return Paper(**(values | changes))
 

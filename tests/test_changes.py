@@ -23,19 +23,22 @@ def test_new_metric_is_a_change_from_none() -> None:
 
 def test_added_removed_and_changed_papers() -> None:
     before = record(papers=3)
-    renamed = paper(2, title="Paper 2, revised", authors=["Ada Lovelace"])
+    renamed = paper(2, title="A Study of Topic 2, Revised", authors=["Ada Lovelace"])
     after = before.model_copy(update={"papers": [paper(1), renamed, paper(4)]})
     changes = {(c.kind, c.paper_key): c for c in diff(before, after)}
     assert set(changes) == {
-        (ChangeKind.PAPER_CHANGED, "title:paper 2"),
-        (ChangeKind.PAPER_ADDED, "title:paper 4"),
-        (ChangeKind.PAPER_REMOVED, "title:paper 3"),
+        (ChangeKind.PAPER_CHANGED, "title:a study of topic 2"),
+        (ChangeKind.PAPER_ADDED, "title:a study of topic 4"),
+        (ChangeKind.PAPER_REMOVED, "title:a study of topic 3"),
     }
-    changed = changes[(ChangeKind.PAPER_CHANGED, "title:paper 2")]
+    changed = changes[(ChangeKind.PAPER_CHANGED, "title:a study of topic 2")]
     assert changed.fields == ("title", "authors")
-    assert changed.old == {"title": "Paper 2", "authors": ["Ada Lovelace", "Alan Turing"]}
-    assert changed.new == {"title": "Paper 2, revised", "authors": ["Ada Lovelace"]}
-    added = changes[(ChangeKind.PAPER_ADDED, "title:paper 4")]
+    assert changed.old == {
+        "title": "A Study of Topic 2",
+        "authors": ["Ada Lovelace", "Alan Turing"],
+    }
+    assert changed.new == {"title": "A Study of Topic 2, Revised", "authors": ["Ada Lovelace"]}
+    added = changes[(ChangeKind.PAPER_ADDED, "title:a study of topic 4")]
     assert added.new["published"] == "2024-01-04"
 
 
@@ -57,8 +60,8 @@ def test_added_and_removed_papers_are_the_set_differences(old: set[int], new: se
     changes = diff(before, after)
     added = {c.paper_key for c in changes if c.kind is ChangeKind.PAPER_ADDED}
     removed = {c.paper_key for c in changes if c.kind is ChangeKind.PAPER_REMOVED}
-    assert added == {f"title:paper {n}" for n in new - old}
-    assert removed == {f"title:paper {n}" for n in old - new}
+    assert added == {f"title:a study of topic {n}" for n in new - old}
+    assert removed == {f"title:a study of topic {n}" for n in old - new}
     assert len(changes) == len(added) + len(removed)
 
 

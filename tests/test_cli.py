@@ -156,3 +156,50 @@ def test_read_commands_do_not_import_prefect(db: Path, command: str) -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_one_person_on_two_sources_is_grouped_and_compared(
+    capsys: pytest.CaptureFixture[str], db: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from records_factory import record
+    from tracker.store import FetchOutcome, FetchStatus, Store
+    from tracker.sync import record_snapshot
+
+    assert (
+        main(
+            [
+                "add",
+                "https://scholar.google.com/citations?user=abcdEFGHijkl",
+                "--person",
+                "ada",
+                "--id",
+                "ada-scholar",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["add", "https://openalex.org/A5023888391", "--person", "ada", "--id", "ada-openalex"])
+        == 0
+    )
+    assert main(["add", "https://example.org/people/grace"]) == 0
+    capsys.readouterr()
+    with Store.open(db) as store:
+        run_id = store.start_run(datetime(2026, 1, 1, tzinfo=UTC))
+        for profile_id, citations in (("ada-scholar", 120), ("ada-openalex", 97)):
+            snapshot = record(citations=citations, source=store.profile(profile_id).source)
+            outcome = FetchOutcome(status=FetchStatus.CHANGED, fetched_at=snapshot.fetched_at)
+            with store.transaction() as con:
+                record_snapshot(store, con, run_id, profile_id, outcome, snapshot)
+
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    rows = [line for line in out.splitlines() if "ada-" in line]
+    assert len(rows) == 2 and "ada" in rows[0].split("│")[1] and rows[1].split("│")[1].strip() == ""
+    assert "openalex" in rows[0] and "scholar" in rows[1]
+
+    code, out, _ = run(capsys, "report", "--format", "md")
+    assert "| metric | ada-openalex (openalex) | ada-scholar (scholar) |" in out
+    assert "| citations | 97 | 120 |" in out

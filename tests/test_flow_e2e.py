@@ -85,7 +85,7 @@ def test_sync_flow_over_five_days(
             None,
             None,
             rows[1][5],
-            {"key": "title:paper 6", "title": "Paper 6"},
+            {"key": "title:a study of topic 6", "title": "A Study of Topic 6"},
         ),
         ("alan", day(3), "metric_changed", "h_index", 5, 6, None),
     ]

@@ -82,7 +82,7 @@ def test_baseline_then_changes_then_nothing(
     assert status is FetchStatus.CHANGED
     assert [(kind, what) for kind, what, _ in changes] == [
         ("metric_changed", "citations"),
-        ("paper_added", "title:paper 6"),
+        ("paper_added", "title:a study of topic 6"),
     ]
 
     before = table_counts(syncer.store)
@@ -203,5 +203,7 @@ def test_changed_paper_fields_are_recorded(
     serve(page_server, edited)
     status, changes = sync(syncer, clock)
     assert status is FetchStatus.CHANGED
-    assert changes == [("paper_changed", "title:paper 2", {"abstract": "A better abstract."})]
+    assert changes == [
+        ("paper_changed", "title:a study of topic 2", {"abstract": "A better abstract."})
+    ]
     assert ChangeKind.PAPER_CHANGED.value == "paper_changed"

@@ -20,7 +20,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -42,6 +42,7 @@ __all__ = [
 
 _SCHEMES = ("http", "https")
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_PERMANENT_REDIRECTS = frozenset({301, 308})
 _TEXT_TYPES = frozenset({"application/json", "application/xml"})
 _TEXT_SUFFIXES = ("+json", "+xml")  # xhtml+xml, atom+xml, rss+xml, ld+json...
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -78,6 +79,8 @@ class FetchResult:
     etag: str | None
     last_modified: str | None
     not_modified: bool = False
+    moved_permanently: bool = False
+    """Every redirect on the way was permanent (301/308): `url` is the page's new address."""
 
     @property
     def text(self) -> str:
@@ -274,10 +277,12 @@ class Fetcher:
         if last_modified is not None:
             request_headers["If-Modified-Since"] = last_modified
         seen = {str(current)}
+        permanent: bool | None = None  # None until a redirect happens
         for _ in range(self._settings.max_redirects + 1):
             outcome = self._fetch_with_retries(current, request_headers)
             if isinstance(outcome, FetchResult):
-                return outcome
+                return replace(outcome, moved_permanently=bool(permanent))
+            permanent = (permanent is not False) and outcome.status in _PERMANENT_REDIRECTS
             target = self._redirect_target(current, outcome, seen)
             if target.host != current.host:
                 request_headers = {}  # the caller's headers may hold credentials for the first host

@@ -8,11 +8,20 @@ from typing import Any
 from pydantic import BaseModel
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
+from tracker.changes import metric_delta
 from tracker.records import MetricValue
 from tracker.store import Store
 from tracker.store.database import to_db_time
-from tracker.store.queries import ChangeRow, FetchRow, changes, problem_fetches
+from tracker.store.queries import (
+    ChangeRow,
+    FetchRow,
+    ProfileSummary,
+    changes,
+    problem_fetches,
+    profile_summaries,
+)
 
 METRIC_LABELS = {
     "h_index": "h-index",
@@ -33,11 +42,21 @@ class ProfileReport(BaseModel):
     changes: list[ChangeRow] = []
 
 
+class PersonMetrics(BaseModel):
+    """One person followed on several sources: their latest metrics side by side."""
+
+    person: str
+    name: str | None
+    sources: dict[str, str]  # profile id -> source kind
+    metrics: dict[str, dict[str, MetricValue]]  # metric -> profile id -> value
+
+
 class Report(BaseModel):
     generated_at: datetime
     since: datetime | None = None
     run_id: int | None = None
     profiles: list[ProfileReport]
+    people: list[PersonMetrics] = []
 
     @property
     def change_count(self) -> int:
@@ -69,8 +88,37 @@ def build_report(
         else:
             report.problems.append(fetch)
     return Report(
-        generated_at=generated_at, since=since, run_id=run_id, profiles=list(by_profile.values())
+        generated_at=generated_at,
+        since=since,
+        run_id=run_id,
+        profiles=list(by_profile.values()),
+        people=people_side_by_side(profile_summaries(store, ids)),
     )
+
+
+def people_side_by_side(summaries: list[ProfileSummary]) -> list[PersonMetrics]:
+    """Group profiles that `tracker add --person` tied to one person, if they have several."""
+    groups: dict[str, list[ProfileSummary]] = {}
+    for summary in summaries:
+        if summary.person:
+            groups.setdefault(summary.person, []).append(summary)
+    people = []
+    for person, members in sorted(groups.items()):
+        if len(members) < 2:
+            continue
+        metrics: dict[str, dict[str, MetricValue]] = {}
+        for member in members:
+            for metric, value in member.metrics.items():
+                metrics.setdefault(metric, {})[member.id] = value
+        people.append(
+            PersonMetrics(
+                person=person,
+                name=next((m.name for m in members if m.name), None),
+                sources={member.id: member.source for member in members},
+                metrics=metrics,
+            )
+        )
+    return people
 
 
 def _papers_first_seen_at(store: Store, profile_id: str, moment: datetime) -> int:
@@ -111,7 +159,21 @@ def describe_change(change: ChangeRow) -> str:
         return f"new paper: “{title}”" + (f" ({details})" if details else "")
     if change.kind == "paper_removed":
         return f"paper removed: “{title}”"
-    return f"paper changed: “{title}” ({', '.join(change.fields)})"
+    if change.fields == ["citations"]:
+        return f"“{title}”: {_citations_change(change)}"
+    fields = [_citations_change(change) if f == "citations" else f for f in change.fields]
+    return f"paper changed: “{title}” ({', '.join(fields)})"
+
+
+def _citations_change(change: ChangeRow) -> str:
+    old, new = (
+        value.get("citations") if isinstance(value, dict) else None
+        for value in (change.old, change.new)
+    )
+    delta = format_delta(metric_delta(old, new))
+    return f"{format_number(old)} → {format_number(new)} citations" + (
+        f" ({delta})" if delta else ""
+    )
 
 
 def describe_problem(fetch: FetchRow) -> str:
@@ -164,7 +226,34 @@ def render_markdown(report: Report) -> str:
         out += [f"## {_markdown_escape(_heading(profile))}", ""]
         out += [f"- {_markdown_escape(line)}" for line in lines]
         out.append("")
+    out += _people_markdown(report.people)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _people_markdown(people: list[PersonMetrics]) -> list[str]:
+    out = []
+    for person in people:
+        ids = list(person.sources)
+        out += [f"## {_markdown_escape(person.name or person.person)}: side by side", ""]
+        out.append("| metric | " + " | ".join(f"{i} ({person.sources[i]})" for i in ids) + " |")
+        out.append("|---|" + "---:|" * len(ids))
+        for metric, values in person.metrics.items():
+            cells = " | ".join(format_number(values.get(i)) for i in ids)
+            out.append(f"| {metric_label(metric)} | {cells} |")
+        out.append("")
+    return out
+
+
+def people_table(person: PersonMetrics) -> Table:
+    title = escape(f"{person.name or person.person}: side by side")
+    table = Table(title=title, title_justify="left")
+    ids = list(person.sources)
+    table.add_column("metric")
+    for profile_id in ids:
+        table.add_column(escape(f"{profile_id} ({person.sources[profile_id]})"), justify="right")
+    for metric, values in person.metrics.items():
+        table.add_row(metric_label(metric), *(format_number(values.get(i)) for i in ids))
+    return table
 
 
 def render_terminal(report: Report, console: Console) -> None:
@@ -177,14 +266,12 @@ def render_terminal(report: Report, console: Console) -> None:
             continue
         console.print(f"\n[bold cyan]{escape(_heading(profile))}[/bold cyan]")
         for line in lines:
-            style = (
-                "red"
-                if line.startswith("sync ")
-                else "green"
-                if line.startswith("new paper")
-                else ""
-            )
+            style = "red" if "sync failed" in line or "sync blocked" in line else ""
+            style = "green" if "new paper:" in line else style
             console.print(f"  • {escape(line)}", style=style, highlight=False)
+    for person in report.people:
+        console.print()
+        console.print(people_table(person))
 
 
 def render_json(report: Report) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -14,8 +15,12 @@ from tracker.archive import Archive
 from tracker.fetch import Fetcher
 from tracker.report import build_report, render_markdown
 from tracker.settings import Settings
+from tracker.shards import Shard
 from tracker.store import FetchStatus, Store
 from tracker.sync import Clock, Syncer, SyncResult, run_status, utc_now
+
+if TYPE_CHECKING:
+    from tracker.alerts.deliver import DeliveryReport
 
 
 class RunSummary(BaseModel):
@@ -30,6 +35,19 @@ class RunSummary(BaseModel):
     failed: int
     changes: int
     failures: dict[str, str]
+    alerts_sent: int = 0
+    alerts_failed: int = 0  # to be retried by a later run
+    alerts_gave_up: int = 0
+
+    def with_alerts(self, delivery: DeliveryReport) -> RunSummary:
+        """This summary with what the alert delivery after the run did."""
+        return self.model_copy(
+            update={
+                "alerts_sent": delivery.sent,
+                "alerts_failed": delivery.failed,
+                "alerts_gave_up": delivery.gave_up,
+            }
+        )
 
 
 @dataclass
@@ -63,6 +81,12 @@ class SyncSession:
             failures={r.profile_id: r.reason or r.status.value for r in results if r.failed},
         )
 
+    def deliver_alerts(self) -> DeliveryReport:
+        """Send what the outbox holds."""
+        from tracker.alerts.deliver import deliver_pending
+
+        return deliver_pending(self.store, now=self.syncer.clock())
+
     def report_markdown(self) -> str:
         report = build_report(self.store, generated_at=self.syncer.clock(), run_id=self.run_id)
         return render_markdown(report)
@@ -73,6 +97,7 @@ def sync_session(
     settings: Settings,
     profile_ids: Sequence[str] | None = None,
     *,
+    shard: Shard | None = None,
     as_of: datetime | None = None,
 ) -> Iterator[SyncSession]:
     """Open the store, fetcher and archive, and start a run over the chosen active profiles."""
@@ -84,5 +109,16 @@ def sync_session(
             missing = sorted(set(profile_ids) - set(chosen))
             if missing:
                 store.profile(missing[0])  # raises the clear "no profile" error
+        if shard is not None:
+            chosen = [profile_id for profile_id in chosen if shard.holds(profile_id)]
         syncer = Syncer(store, fetcher, Archive(settings.archive_dir), clock, settings.api)
         yield SyncSession(syncer, store.start_run(clock()), chosen)
+
+
+def superseded(settings: Settings, scheduled_for: datetime | None) -> bool:
+    """Has a run started at or after `scheduled_for`? Then a late scheduled run is redundant."""
+    if scheduled_for is None or not settings.db_path.exists():
+        return False
+    with Store.open(settings.db_path, read_only=True) as store:
+        latest = store.latest_run_start()
+    return latest is not None and latest >= scheduled_for

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from tracker.alerts.record import record_sync_events
 from tracker.archive import Archive
 from tracker.changes import Change, diff
 from tracker.credentials import Credentials
@@ -81,7 +82,7 @@ class Syncer:
             return self._record_failure(run_id, profile, FetchStatus.FAILED, fetched_at, str(error))
         first = pages[0]
         if first.not_modified:
-            return self._record_not_modified(run_id, profile, fetched_at, first, None)
+            return self._record_not_modified(run_id, profile, fetched_at, first)
         if not first.body.strip():
             return self._record_failure(
                 run_id,
@@ -93,7 +94,9 @@ class Syncer:
             )
         digest, content_type = archive_pages(self.archive, pages)
         if digest == profile.content_sha256:
-            return self._record_not_modified(run_id, profile, fetched_at, first, digest)
+            return self._record_not_modified(
+                run_id, profile, fetched_at, first, digest, content_type
+            )
         outcome = FetchOutcome(
             status=FetchStatus.CHANGED,
             fetched_at=fetched_at,
@@ -120,6 +123,8 @@ class Syncer:
             )
         with self.store.transaction() as con:
             result = record_snapshot(self.store, con, run_id, profile.id, outcome, record)
+            if result.status.is_good and first.moved_permanently:
+                self.store.move_profile(con, profile.id, first.url)
             if result.status.is_good:
                 self.store.set_validators(
                     con,
@@ -128,6 +133,9 @@ class Syncer:
                     last_modified=first.last_modified,
                     content_sha256=digest,
                 )
+            record_sync_events(
+                con, profile_id=profile.id, run_id=run_id, result=result, detected_at=fetched_at
+            )
         return result
 
     def record_failure(self, run_id: int, profile_id: str, reason: str) -> SyncResult:
@@ -141,15 +149,17 @@ class Syncer:
         profile: Profile,
         fetched_at: datetime,
         page: FetchResult,
-        digest: str | None,
+        digest: str | None = None,
+        content_type: str | None = None,
     ) -> SyncResult:
         outcome = FetchOutcome(
             status=FetchStatus.NOT_MODIFIED,
             fetched_at=fetched_at,
             http_status=page.status,
             content_sha256=digest,
-            content_type=page.content_type if digest else None,
+            content_type=content_type,
         )
+        result = SyncResult(profile.id, FetchStatus.NOT_MODIFIED)
         with self.store.transaction() as con:
             self.store.insert_fetch(con, run_id, profile.id, outcome)
             if page.etag or page.last_modified:
@@ -160,7 +170,10 @@ class Syncer:
                     last_modified=page.last_modified or profile.last_modified,
                     content_sha256=profile.content_sha256,
                 )
-        return SyncResult(profile.id, FetchStatus.NOT_MODIFIED)
+            record_sync_events(
+                con, profile_id=profile.id, run_id=run_id, result=result, detected_at=fetched_at
+            )
+        return result
 
     def _record_failure(
         self,
@@ -181,9 +194,13 @@ class Syncer:
             content_type=content_type,
             reason=reason,
         )
+        result = SyncResult(profile.id, status, reason=reason)
         with self.store.transaction() as con:
             self.store.insert_fetch(con, run_id, profile.id, outcome)
-        return SyncResult(profile.id, status, reason=reason)
+            record_sync_events(
+                con, profile_id=profile.id, run_id=run_id, result=result, detected_at=fetched_at
+            )
+        return result
 
 
 SIGN_IN_HINTS = ("accounts.google.", "/signin", "/sign-in", "/login", "/sorry/", "captcha")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from datetime import UTC, datetime
@@ -14,18 +12,20 @@ from urllib.parse import urlsplit
 import typer
 from pydantic import TypeAdapter
 
+from tracker.cli import history_views
 from tracker.cli.app import app, err, out, state
+from tracker.cli.history_views import HistoryOutput, ReportOutput
 from tracker.cli.options import (
     ChangesFormat,
-    HistoryFormat,
     ParseFormat,
-    ReportFormat,
     TableOrJson,
     parse_moment,
 )
-from tracker.cli.tables import changes_table, history_table, papers_table, profiles_table
+from tracker.cli.tables import changes_table, papers_table, profiles_table
 from tracker.errors import UserInputError
+from tracker.history import Every
 from tracker.report import build_report, render_json, render_markdown, render_terminal
+from tracker.schedule import DEFAULT_CRON, ScheduleSpec
 from tracker.store import Profile, Store, queries
 
 Ids = Annotated[list[str] | None, typer.Argument(help="profile ids; default: every active profile")]
@@ -121,11 +121,17 @@ def remove(
 
 
 @app.command()
-def sync(ctx: typer.Context, profile_ids: Ids = None) -> int:
+def sync(
+    ctx: typer.Context,
+    profile_ids: Ids = None,
+    shard: Annotated[
+        str | None, typer.Option(help="only shard I/N of the profiles (split by a stable hash)")
+    ] = None,
+) -> int:
     """Fetch every active profile (or the ones named) and record what changed."""
     from tracker.cli.running import run_sync_and_report
 
-    return run_sync_and_report(state(ctx).settings(), profile_ids)
+    return run_sync_and_report(state(ctx).settings(), profile_ids, shard)
 
 
 @app.command()
@@ -201,31 +207,35 @@ def history(
     metric: Annotated[str | None, typer.Option(help="only this metric, e.g. citations")] = None,
     since: Since = None,
     until: Since = None,
-    format: Annotated[HistoryFormat, typer.Option("--format")] = HistoryFormat.table,
+    every: Annotated[
+        Every | None,
+        typer.Option(help="the last value of each day, week or month instead of each change"),
+    ] = None,
+    format: Annotated[HistoryOutput, typer.Option("--format")] = HistoryOutput.table,
+    output: Annotated[
+        Path | None, typer.Option(help="write csv, json or parquet here (parquet needs it)")
+    ] = None,
 ) -> None:
-    """Each metric over time: one row per observed change."""
+    """Each metric over time: a sparkline and the change over 7, 30 and 365 days per metric,
+    then one row per observed change (or per --every period)."""
+    history_views.check_history_output(format, output)
     with _read_store(ctx) as store:
-        points = queries.metric_history(
+        view = history_views.load_history(
             store,
             profile_id,
             metric=metric,
             since=parse_moment(since, option="--since"),
             until=parse_moment(until, option="--until"),
+            every=every,
         )
-    if format is HistoryFormat.json:
-        rows = [point.model_dump(mode="json") for point in points]
-        _print_json(json.dumps(rows, indent=2))
-    elif format is HistoryFormat.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["observed_at", "metric", "value"])
-        for point in points:
-            writer.writerow([point.observed_at.isoformat(), point.metric, point.value])
-        out.print(buffer.getvalue(), end="", markup=False)
-    elif not points:
-        out.print(f"No metrics recorded for {profile_id} yet: run `tracker sync`.", markup=False)
+    if format is HistoryOutput.table:
+        history_views.print_history(view, out)
+    elif format is HistoryOutput.parquet:
+        assert output is not None
+        history_views.write_history_parquet(view, output)
+        out.print(f"wrote {output}", markup=False)
     else:
-        out.print(history_table(points))
+        history_views.emit(history_views.history_text(view, format), output, out)
 
 
 @app.command()
@@ -235,15 +245,17 @@ def papers(
     new_since: Annotated[str | None, typer.Option(help="only papers first seen since then")] = None,
     format: Annotated[TableOrJson, typer.Option("--format")] = TableOrJson.table,
 ) -> None:
-    """The profile's papers, newest first, with when each was first seen."""
+    """The profile's papers, newest first, with when each was first seen and, where the
+    source counts them, citations and their change over the last 30 days."""
     with _read_store(ctx) as store:
         rows = queries.papers(
             store, profile_id, new_since=parse_moment(new_since, option="--new-since")
         )
+        gains = history_views.recent_citation_gains(store, profile_id)
     if format is TableOrJson.json:
-        _print_json(TypeAdapter(list[queries.PaperRow]).dump_json(rows, indent=2).decode())
+        _print_json(json.dumps(history_views.papers_payload(rows, gains), indent=2))
     else:
-        out.print(papers_table(rows))
+        out.print(papers_table(rows, gains, history_views.RECENT_DAYS))
 
 
 @app.command()
@@ -285,33 +297,66 @@ def report(
         list[str] | None, typer.Option("--profile", help="only these profiles")
     ] = None,
     format: Annotated[
-        ReportFormat | None,
-        typer.Option("--format", help="md or json [default: a terminal view, or md with --output]"),
+        ReportOutput | None,
+        typer.Option(
+            "--format",
+            help="md, json or html (one self-contained file with charts) "
+            "[default: a terminal view, or md with --output]",
+        ),
     ] = None,
     output: Annotated[Path | None, typer.Option(help="write the report to this file")] = None,
 ) -> None:
     """The change report of a period (everything recorded unless --since)."""
+    moment = parse_moment(since, option="--since")
+    if format is ReportOutput.html:
+        from tracker.html_report import gather_html_report, render_html
+
+        with _read_store(ctx) as store:
+            for profile_id in profile_ids or []:
+                store.profile(profile_id)
+            gathered = gather_html_report(
+                store, generated_at=_now(), since=moment, profile_ids=profile_ids
+            )
+        history_views.emit(render_html(gathered), output, out)
+        return
     with _read_store(ctx) as store:
         for profile_id in profile_ids or []:
             store.profile(profile_id)
-        built = build_report(
-            store,
-            generated_at=_now(),
-            since=parse_moment(since, option="--since"),
-            profile_ids=profile_ids,
-        )
+        built = build_report(store, generated_at=_now(), since=moment, profile_ids=profile_ids)
     if format is None and output is None:
         render_terminal(built, out)
         return
-    text = render_json(built) if format is ReportFormat.json else render_markdown(built)
-    if output is None:
-        out.print(text, end="", markup=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise UserInputError(f"cannot write {output}: {error.strerror}") from None
-    out.print(f"wrote {output}", markup=False)
+    text = render_json(built) if format is ReportOutput.json else render_markdown(built)
+    history_views.emit(text, output, out)
+
+
+@app.command()
+def schedule(
+    ctx: typer.Context,
+    cron: Annotated[str, typer.Option(help="when to sync, as a cron expression")] = DEFAULT_CRON,
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA time zone of the cron [default: this machine's]")
+    ] = None,
+    show: Annotated[
+        bool, typer.Option("--show", help="print the schedule and its next runs, then exit")
+    ] = False,
+    pool: Annotated[
+        str | None,
+        typer.Option(help="register deployments in this work pool for workers, don't serve"),
+    ] = None,
+    shards: Annotated[int, typer.Option(min=1, max=1000, help="with --pool: split into N")] = 1,
+) -> None:
+    """Serve the daily sync as a Prefect deployment until stopped (Ctrl-C pauses it)."""
+    from tracker.cli.scheduling import register_for_workers, serve_schedule, show_schedule
+
+    spec = ScheduleSpec.checked(cron, timezone)
+    settings = state(ctx).settings()
+    if show:
+        show_schedule(spec, settings)
+    elif pool:
+        register_for_workers(spec, settings, pool, shards)
+    else:
+        serve_schedule(spec, settings)
 
 
 @app.command()
@@ -354,3 +399,8 @@ def _valid_id(profile_id: str) -> str:
             f"bad id {profile_id!r}", hint="use letters, digits, '.', '_' or '-', at most 64"
         )
     return profile_id
+
+
+from tracker.cli.alerts import alerts_app  # noqa: E402
+
+app.add_typer(alerts_app, name="alerts")

@@ -16,15 +16,18 @@ from tracker.records import ProfileRecord
 from tracker.report import build_report, render_terminal
 from tracker.session import RunSummary
 from tracker.settings import Settings
+from tracker.shards import Shard
 from tracker.sources import get_source, source_for_content, source_for_url
 from tracker.store import Store
 
 EXIT_SOME_FAILED = 1
 
 
-def run_sync_and_report(settings: Settings, profile_ids: list[str] | None) -> int:
+def run_sync_and_report(
+    settings: Settings, profile_ids: list[str] | None, shard: str | None = None
+) -> int:
     """Run the sync flow, print its summary and report; 1 when a profile failed."""
-    summary = sync_with_prefect(settings, profile_ids)
+    summary = sync_with_prefect(settings, profile_ids, shard=shard)
     with Store.open(settings.db_path, read_only=True) as store:
         report = build_report(
             store, generated_at=datetime.now().astimezone(), run_id=summary.run_id
@@ -37,9 +40,15 @@ def run_sync_and_report(settings: Settings, profile_ids: list[str] | None) -> in
 
 
 def sync_with_prefect(
-    settings: Settings, profile_ids: list[str] | None = None, *, as_of: datetime | None = None
+    settings: Settings,
+    profile_ids: list[str] | None = None,
+    *,
+    shard: str | None = None,
+    as_of: datetime | None = None,
 ) -> RunSummary:
     """Check the database is usable, then run the sync flow against the Prefect API."""
+    if shard:
+        Shard.parse(shard)  # a bad value is a usage error before anything starts
     with Store.open(settings.db_path) as store:  # fail fast, before starting Prefect
         for profile_id in profile_ids or []:
             store.profile(profile_id)
@@ -48,7 +57,7 @@ def sync_with_prefect(
     use_prefect_server(settings.data_dir)
     from flows.sync_flow import run_sync
 
-    return run_sync(settings, profile_ids, as_of=as_of)
+    return run_sync(settings, profile_ids, shard=shard, as_of=as_of)
 
 
 def summary_table(summary: RunSummary) -> Table:

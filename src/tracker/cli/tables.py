@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -15,22 +15,40 @@ LIST_METRICS = ("citations", "h_index", "paper_count")
 
 
 def profiles_table(summaries: Sequence[ProfileSummary]) -> Table:
-    table = Table(title="Tracked profiles", title_justify="left")
-    table.add_column("id", no_wrap=True)
-    table.add_column("name", min_width=12)
+    """One row per profile; a person followed on several sources gets adjacent rows.
+
+    Narrow enough for 80 columns: the name and source go under the id, a change since
+    the previous sync under its value, and why a sync failed under the table.
+    """
+    table = Table(
+        title="Tracked profiles",
+        title_justify="left",
+        caption=_failures_caption(summaries),
+        caption_justify="left",
+    )
+    grouped = any(summary.person for summary in summaries)
+    if grouped:
+        table.add_column("person", no_wrap=True)
+        summaries = sorted(summaries, key=lambda s: (s.person or s.id, s.id))
+    table.add_column("profile", overflow="fold")
     for metric in LIST_METRICS:
         table.add_column(metric_label(metric), justify="right", no_wrap=True)
-    table.add_column("last sync (UTC)", no_wrap=True)
-    table.add_column("status")
+    table.add_column("last sync (UTC)")
+    table.add_column("status", no_wrap=True)
+    previous_person = None
     for summary in summaries:
-        cells = [
-            _metric_cell(summary.metrics.get(metric), summary.deltas.get(metric))
-            for metric in LIST_METRICS
-        ]
+        shown = summary.person if summary.person != previous_person else ""
+        previous_person = summary.person
+        person = [Text(shown or "")] if grouped else []
+        profile = Text(summary.id)
+        profile.append("\n" + " · ".join(filter(None, (summary.name, summary.source))), "dim")
         table.add_row(
-            Text(summary.id),
-            Text(summary.name or ""),
-            *cells,
+            *person,
+            profile,
+            *(
+                _metric_cell(summary.metrics.get(metric), summary.deltas.get(metric))
+                for metric in LIST_METRICS
+            ),
             f"{summary.last_sync:%Y-%m-%d %H:%M}" if summary.last_sync else "never",
             _status_cell(summary),
         )
@@ -42,8 +60,22 @@ def _status_cell(summary: ProfileSummary) -> Text:
         return Text("")
     if summary.last_status in GOOD_STATUSES:
         return Text("ok", style="green")
-    failed = "blocked" if summary.last_status == "blocked" else "failed"
-    return Text(f"{failed}: {_short(summary.last_reason or summary.last_status, 70)}", style="red")
+    return Text(_failed_word(summary), style="red")
+
+
+def _failed_word(summary: ProfileSummary) -> str:
+    return "blocked" if summary.last_status == "blocked" else "failed"
+
+
+def _failures_caption(summaries: Sequence[ProfileSummary]) -> Text | None:
+    """`ada failed 2026-03-02 07:00: why`, one line per profile whose last sync failed."""
+    lines = [
+        f"{s.id} {_failed_word(s)} {s.last_sync:%Y-%m-%d %H:%M}: "
+        + _short(s.last_reason or s.last_status, 160)
+        for s in summaries
+        if s.last_status is not None and s.last_status not in GOOD_STATUSES and s.last_sync
+    ]
+    return Text("\n".join(lines), style="red") if lines else None
 
 
 def history_table(points: Sequence[MetricPoint]) -> Table:
@@ -62,21 +94,45 @@ def history_table(points: Sequence[MetricPoint]) -> Table:
     return table
 
 
-def papers_table(papers: Sequence[PaperRow]) -> Table:
+def papers_table(
+    papers: Sequence[PaperRow], gains: Mapping[str, int] | None = None, gain_days: int = 30
+) -> Table:
+    """Newest first; citations and their gain over `gain_days` where the source counts them."""
     table = Table(title=f"{len(papers)} papers, newest first", title_justify="left")
-    for column in ("published", "title", "authors", "category", "code", "first seen"):
-        table.add_column(column)
+    with_citations = any(paper.citations is not None for paper in papers)
+    table.add_column("published", no_wrap=True)
+    table.add_column("title / authors · venue", ratio=1)
+    table.add_column("code", no_wrap=True)
+    if with_citations:
+        table.add_column("citations", justify="right", no_wrap=True)
+        table.add_column(f"Δ {gain_days}d", justify="right", no_wrap=True)
+    table.add_column("first seen", no_wrap=True)
     for paper in papers:
-        authors = ", ".join(paper.authors) + (" et al." if paper.authors_truncated else "")
+        citations: list[str | Text] = []
+        if with_citations:
+            gain = (gains or {}).get(paper.key)
+            citations = [
+                format_number(paper.citations) if paper.citations is not None else "",
+                Text(format_delta(gain), style="green" if gain > 0 else "red") if gain else "",
+            ]
         table.add_row(
             str(paper.published or paper.year or ""),
-            Text(paper.title),
-            Text(_short(authors, 40)),
-            Text(paper.category or paper.venue or ""),
+            _paper_cell(paper),
             "yes" if paper.has_code else "",
+            *citations,
             f"{paper.first_seen:%Y-%m-%d}",
         )
     return table
+
+
+def _paper_cell(paper: PaperRow) -> Text:
+    """The title, and under it (dim) the authors and the venue or category."""
+    authors = ", ".join(paper.authors) + (" et al." if paper.authors_truncated else "")
+    byline = " · ".join(filter(None, (_short(authors, 60), paper.venue or paper.category)))
+    cell = Text(paper.title)
+    if byline:
+        cell.append("\n" + byline, "dim")
+    return cell
 
 
 def changes_table(rows: Sequence[ChangeRow]) -> Table:
@@ -90,9 +146,12 @@ def changes_table(rows: Sequence[ChangeRow]) -> Table:
     return table
 
 
-def _metric_cell(value: object, delta: int | float | None) -> str:
-    text = format_number(value)
-    return f"{text} ({format_delta(delta)})" if delta else text
+def _metric_cell(value: object, delta: int | float | None) -> Text:
+    """The value, and under it the change since the previous sync (if any)."""
+    cell = Text(format_number(value))
+    if delta:
+        cell.append("\n" + format_delta(delta), "green" if delta > 0 else "red")
+    return cell
 
 
 def _short(text: str, width: int = 60) -> str:

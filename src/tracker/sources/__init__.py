@@ -7,12 +7,18 @@ Order matters: specific sources come first, the generic profile page last.
 from __future__ import annotations
 
 from tracker.errors import ParseError, UserInputError
-from tracker.sources import openalex, profile_page, scholar, semantic_scholar
+from tracker.sources import arxiv, openalex, profile_page, scholar, semantic_scholar
 from tracker.sources.base import Source
 
 SOURCES: dict[str, Source] = {
     source.kind: source
-    for source in (scholar.SOURCE, openalex.SOURCE, semantic_scholar.SOURCE, profile_page.SOURCE)
+    for source in (
+        scholar.SOURCE,
+        openalex.SOURCE,
+        semantic_scholar.SOURCE,
+        arxiv.SOURCE,
+        profile_page.SOURCE,
+    )
 }
 
 

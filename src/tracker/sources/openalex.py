@@ -3,13 +3,17 @@
 https://api.openalex.org/authors/A5023888391            name, counts, h-index, affiliation
 https://api.openalex.org/works?filter=authorships.author.id:A5023888391&per-page=200&cursor=*
 ...&cursor=<meta.next_cursor of the page before>         until next_cursor is null
+
+A works list saved on its own also parses, as a record without citations or h-index: its author
+is the one the URL filters on, or else the one author every work names.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from urllib.parse import parse_qs, quote, urlsplit
 
 from tracker.errors import LayoutChangedError, ParseError, UserInputError
@@ -40,6 +44,7 @@ _DOI_PREFIX = re.compile(r"(?:https?://(?:dx\.)?doi\.org/|doi:)", re.IGNORECASE)
 _ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(?P<id>.+)", re.IGNORECASE)
 _SUMMARY_COUNTS = ("h_index", "i10_index")
 _TOP_INTERESTS = 5
+_WORKS_ALONE = "parsed from a works list alone: citations and h-index need the author object"
 
 
 # ---------------------------------------------------------------------------- URLs
@@ -63,20 +68,30 @@ def _works_url(author_id: str, cursor: str) -> str:
     )
 
 
-def _works_author(url: str | None) -> str:
-    """The author whose works the works-list `url` filters on."""
-    query = parse_qs(urlsplit(url).query) if url else {}
+def _filter_author(url: str | None) -> str | None:
+    """The author whose works the works-list `url` filters on, or None when it names none."""
+    try:
+        query = parse_qs(urlsplit(url).query) if url else {}
+    except ValueError:  # e.g. a broken IPv6 host
+        return None
     for value in query.get("filter", []):
         if match := _WORKS_FILTER.search(value):
             return match[1].upper()
-    raise ParseError(f"cannot tell whose works the OpenAlex page {url} lists")
+    return None
+
+
+def _works_author(url: str | None) -> str:
+    author = _filter_author(url)
+    if author is None:
+        raise ParseError(f"cannot tell whose works the OpenAlex page {url} lists")
+    return author
 
 
 # ---------------------------------------------------------------------------- pages
 
 
 def _author_id(body: JsonObject) -> str | None:
-    """`A123` when `body` is an author object, else None."""
+    """`A123` when `body` is an author object (or an authorship's author), else None."""
     value = body.data.get("id")
     match = _AUTHOR_URI.fullmatch(value) if isinstance(value, str) else None
     return match[1].upper() if match else None
@@ -86,8 +101,7 @@ def _is_works_page(body: JsonObject) -> bool:
     return body.has("results") and body.has("meta")
 
 
-def _author(page: Page) -> JsonObject:
-    body = JsonObject.load(page.text, where="OpenAlex author")
+def _author(body: JsonObject) -> JsonObject:
     if _author_id(body) is not None:
         return body
     if _is_works_page(body):
@@ -195,6 +209,73 @@ def _papers(works_pages: Sequence[JsonObject], warnings: list[str]) -> list[Pape
     return first_of_each_key(papers, warnings)
 
 
+# ---------------------------------------------------------------------------- a works list alone
+
+
+@dataclass(frozen=True)
+class _Authorship:
+    """One work's authorship of the author a works list belongs to."""
+
+    author: JsonObject
+    institutions: list[str]
+    published: date | None
+
+
+def _authorships_of(works: Sequence[JsonObject], author_id: str) -> list[_Authorship]:
+    return [
+        _Authorship(
+            author,
+            [
+                name
+                for place in authorship.children("institutions")
+                if (name := place.text("display_name"))
+            ],
+            work.iso_date("publication_date"),
+        )
+        for work in works
+        for authorship in work.children("authorships")
+        if (author := authorship.child("author")) and _author_id(author) == author_id
+    ]
+
+
+def _common_author(works: Sequence[JsonObject]) -> str | None:
+    """The one author every work names, or None when there is not exactly one."""
+    named = [
+        {
+            found
+            for authorship in work.children("authorships")
+            if (author := authorship.child("author")) and (found := _author_id(author))
+        }
+        for work in works
+    ]
+    common = set.intersection(*named) if named else set()
+    return common.pop() if len(common) == 1 else None
+
+
+def _list_owner(works: Sequence[JsonObject], url: str | None) -> list[_Authorship]:
+    """The authorships of the list's author: the one the URL filters on, else the common one."""
+    wanted = _filter_author(url)
+    if wanted is not None and (authorships := _authorships_of(works, wanted)):
+        return authorships
+    # No URL, or an author merged into another: the works still name their author.
+    common = _common_author(works)
+    if common is None:
+        raise ParseError(
+            "cannot tell whose works the OpenAlex works list holds: no one author is on every work",
+            hint="parse the author object (https://api.openalex.org/authors/A...) instead",
+        )
+    return _authorships_of(works, common)
+
+
+def _latest_affiliation(authorships: Sequence[_Authorship]) -> str | None:
+    """The first institution of the most recent work that names one."""
+    placed = [authorship for authorship in authorships if authorship.institutions]
+    if not placed:
+        return None
+    latest = max(placed, key=lambda authorship: authorship.published or date.min)
+    return latest.institutions[0]
+
+
 # ---------------------------------------------------------------------------- the source
 
 
@@ -239,7 +320,11 @@ class OpenAlexSource:
     def parse_pages(self, pages: Sequence[Page], *, fetched_at: datetime) -> ProfileRecord:
         if not pages:
             raise ParseError("no OpenAlex page to parse")
-        author = _author(pages[0])
+        first = JsonObject.load(pages[0].text, where="OpenAlex author")
+        if len(pages) == 1 and _author_id(first) is None and _is_works_page(first):
+            works_list = JsonObject(first.data, where="OpenAlex works list")
+            return self._parse_works_list(works_list, url=pages[0].url, fetched_at=fetched_at)
+        author = _author(first)
         works_pages = [_works_page(page, n) for n, page in enumerate(pages[1:], start=1)]
         warnings: list[str] = []
         papers = _papers(works_pages, warnings)
@@ -252,6 +337,27 @@ class OpenAlexSource:
             interests=_interests(author),
             metrics=_metrics(author),
             citations_per_year=_citations_per_year(author),
+            papers=papers,
+            warnings=warnings,
+        )
+
+    def _parse_works_list(
+        self, page: JsonObject, *, url: str | None, fetched_at: datetime
+    ) -> ProfileRecord:
+        """A works list on its own: its works, and its author as the works name them."""
+        authorships = _list_owner(page.children("results"), url)
+        meta = page.child("meta")
+        if meta is None:
+            raise LayoutChangedError(f"{page.where}: meta is missing")
+        warnings = [_WORKS_ALONE]
+        papers = _papers([page], warnings)
+        return ProfileRecord(
+            source=self.kind,
+            url=url,
+            fetched_at=fetched_at,
+            name=authorships[0].author.required_text("display_name"),
+            affiliation=_latest_affiliation(authorships),
+            metrics={"paper_count": meta.required_integer("count")},
             papers=papers,
             warnings=warnings,
         )

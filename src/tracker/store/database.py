@@ -163,7 +163,13 @@ class Store:
         """Delete a profile and everything recorded about it."""
         self.profile(profile_id)
         with self.transaction() as con:
-            for table in ("changes", "papers", "metric_observations", "fetches"):
+            for table in (
+                "changes",
+                "papers",
+                "metric_observations",
+                "citations_per_year",
+                "fetches",
+            ):
                 con.execute(f"DELETE FROM {table} WHERE profile_id = ?", [profile_id])
             con.execute("DELETE FROM profiles WHERE id = ?", [profile_id])
 
@@ -184,6 +190,10 @@ class Store:
                 "UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
                 [to_db_time(finished_at), status.value, run_id],
             )
+
+    def latest_run_start(self) -> datetime | None:
+        [(started,)] = self.query("SELECT max(started_at) FROM runs")
+        return from_db_time(started) if started else None
 
     def close_abandoned_runs(self, now: datetime) -> int:
         """Mark runs a killed process left 'running' as failed; returns how many."""
@@ -229,6 +239,10 @@ class Store:
             "UPDATE profiles SET etag = ?, last_modified = ?, content_sha256 = ? WHERE id = ?",
             [etag, last_modified, content_sha256, profile_id],
         )
+
+    def move_profile(self, con: duckdb.DuckDBPyConnection, profile_id: str, url: str) -> None:
+        """The profile answered from a new address for good (a merged author, a moved page)."""
+        con.execute("UPDATE profiles SET url = ? WHERE id = ?", [url, profile_id])
 
     # snapshots
 
@@ -324,6 +338,7 @@ class Store:
             )
         if changes and not baseline:
             _insert_changes(con, run_id, fetch_id, profile_id, observed_at, changes)
+        _record_citations_per_year(con, profile_id, record.citations_per_year, observed_at)
 
     # reparse
 
@@ -332,7 +347,7 @@ class Store:
     ) -> None:
         """Before a re-parse: drop a profile's snapshots and changes, and mark the fetches
         to replay as pending, so none of them counts as a good snapshot until replayed."""
-        for table in ("changes", "papers", "metric_observations"):
+        for table in ("changes", "papers", "metric_observations", "citations_per_year"):
             con.execute(f"DELETE FROM {table} WHERE profile_id = ?", [profile_id])
         con.execute(
             "UPDATE fetches SET status = 'reparsing' WHERE list_contains(?, id)", [list(fetch_ids)]
@@ -430,6 +445,36 @@ def _insert_changes(
         }
     )
     _insert_arrow(con, "changes", rows)
+
+
+def _record_citations_per_year(
+    con: duckdb.DuckDBPyConnection, profile_id: str, counts: dict[int, int], observed_at: datetime
+) -> None:
+    """Write each year's count that differs from the last one stored (a year never disappears)."""
+    if not counts:
+        return
+    stored = dict(
+        con.execute(
+            "SELECT year, arg_max(citations, observed_at) FROM citations_per_year "
+            "WHERE profile_id = ? GROUP BY year",
+            [profile_id],
+        ).fetchall()
+    )
+    changed = {year: count for year, count in counts.items() if stored.get(year) != count}
+    if changed:
+        _insert_arrow(
+            con,
+            "citations_per_year",
+            pa.table(
+                {
+                    "profile_id": [profile_id] * len(changed),
+                    "year": pa.array(list(changed), type=pa.int32()),
+                    "citations": pa.array(list(changed.values()), type=pa.int32()),
+                    "observed_at": [observed_at] * len(changed),
+                }
+            ),
+            replace=True,
+        )
 
 
 def _profile_from_row(row: tuple[Any, ...]) -> Profile:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from tracker.changes import metric_delta
 from tracker.records import MetricValue, tidy_number
 from tracker.store.database import Store, from_db_time, to_db_time
+from tracker.store.models import GOOD_STATUSES
 
 
 class MetricPoint(BaseModel):
@@ -53,6 +54,17 @@ class PaperRow(BaseModel):
     citations: int | None
     first_seen: datetime
     removed_at: datetime | None
+
+
+PaperT = TypeVar("PaperT", bound=PaperRow)
+
+
+class PaperDetail(PaperRow):
+    """A paper with what only a full view shows: its ids and abstract."""
+
+    arxiv_id: str | None
+    doi: str | None
+    abstract: str | None
 
 
 class FetchRow(BaseModel):
@@ -107,13 +119,39 @@ def papers(
     new_since: datetime | None = None,
     include_removed: bool = False,
 ) -> list[PaperRow]:
+    return _select_papers(
+        store, PaperRow, profile_id, new_since=new_since, include_removed=include_removed
+    )
+
+
+def paper_details(
+    store: Store,
+    profile_id: str,
+    *,
+    new_since: datetime | None = None,
+    keys: list[str] | None = None,
+) -> list[PaperDetail]:
+    """`papers` with ids and abstracts, optionally only the papers with these keys."""
+    return _select_papers(store, PaperDetail, profile_id, new_since=new_since, keys=keys)
+
+
+def _select_papers(
+    store: Store,
+    model: type[PaperT],
+    profile_id: str,
+    *,
+    new_since: datetime | None,
+    include_removed: bool = False,
+    keys: list[str] | None = None,
+) -> list[PaperT]:
     store.profile(profile_id)
-    columns = [c for c in PaperRow.model_fields]
+    columns = list(model.model_fields)
     sql = f"SELECT {', '.join(columns)} FROM papers WHERE profile_id = ?"
     params: list[Any] = [profile_id]
     if not include_removed:
         sql += " AND removed_at IS NULL"
     sql, params = _and_optional(sql, params, "first_seen >= ?", new_since and to_db_time(new_since))
+    sql, params = _and_optional(sql, params, "list_contains(?, key)", keys)
     rows = store.query(
         sql + " ORDER BY published DESC NULLS LAST, year DESC NULLS LAST, title", params
     )
@@ -123,8 +161,43 @@ def papers(
         values["first_seen"] = from_db_time(values["first_seen"])
         if values["removed_at"] is not None:
             values["removed_at"] = from_db_time(values["removed_at"])
-        result.append(PaperRow(**values))
+        result.append(model(**values))
     return result
+
+
+def citation_gains(
+    store: Store, profile_id: str, *, since: datetime | None = None
+) -> dict[str, int]:
+    """Citations each paper gained after `since` (everything recorded without it), by key."""
+    sql = (
+        "SELECT paper_key, sum(CAST(new->>'$.citations' AS BIGINT) "
+        "- CAST(old->>'$.citations' AS BIGINT)) FROM changes "
+        "WHERE profile_id = ? AND kind = 'paper_changed' AND list_contains(fields, 'citations')"
+    )
+    params: list[Any] = [profile_id]
+    sql, params = _and_optional(sql, params, "detected_at > ?", since and to_db_time(since))
+    rows = store.query(sql + " GROUP BY paper_key", params)
+    return {key: int(gain) for key, gain in rows if gain is not None}
+
+
+def citations_per_year(store: Store, profile_id: str) -> dict[int, int]:
+    """The latest citation count of each year, oldest year first (sources that give them)."""
+    rows = store.query(
+        "SELECT year, arg_max(citations, observed_at) FROM citations_per_year "
+        "WHERE profile_id = ? GROUP BY year ORDER BY year",
+        [profile_id],
+    )
+    return {int(year): int(count) for year, count in rows}
+
+
+def good_fetch_span(store: Store, profile_id: str) -> tuple[datetime, datetime] | None:
+    """When the profile was first and last read successfully; None before its first sync."""
+    [(first, last)] = store.query(
+        "SELECT min(fetched_at), max(fetched_at) FROM fetches "
+        "WHERE profile_id = ? AND list_contains(?, status)",
+        [profile_id, sorted(GOOD_STATUSES)],
+    )
+    return (from_db_time(first), from_db_time(last)) if first is not None else None
 
 
 def changes(
@@ -195,14 +268,22 @@ def profile_summaries(store: Store, profile_ids: list[str] | None = None) -> lis
     ids = [p.id for p in profiles]
     latest: dict[str, dict[str, MetricValue]] = {}
     deltas: dict[str, dict[str, MetricValue]] = {}
-    for profile_id, metric, value, delta in store.query(
-        "SELECT profile_id, metric, arg_max(value, observed_at), arg_max(delta, observed_at) "
-        "FROM metric_history WHERE list_contains(?, profile_id) GROUP BY ALL",
-        [ids],
+    # The delta is the change since the previous good sync: the latest value minus the
+    # value in force when that sync read the page (nothing when the last sync changed nothing).
+    for profile_id, metric, value, before in store.query(
+        "WITH previous AS (SELECT profile_id, fetched_at FROM fetches "
+        "  WHERE list_contains(?, profile_id) AND list_contains(?, status) "
+        "  QUALIFY row_number() OVER "
+        "  (PARTITION BY profile_id ORDER BY fetched_at DESC, id DESC) = 2) "
+        "SELECT o.profile_id, o.metric, arg_max(o.value, o.observed_at), "
+        "  arg_max(o.value, o.observed_at) FILTER (WHERE o.observed_at <= p.fetched_at) "
+        "FROM metric_observations o LEFT JOIN previous p USING (profile_id) "
+        "WHERE list_contains(?, o.profile_id) GROUP BY ALL",
+        [ids, sorted(GOOD_STATUSES), ids],
     ):
         latest.setdefault(profile_id, {})[metric] = tidy_number(value)
-        if delta is not None:
-            deltas.setdefault(profile_id, {})[metric] = tidy_number(delta)
+        if before is not None and before != value:
+            deltas.setdefault(profile_id, {})[metric] = tidy_number(value - before)
     paper_counts = dict(
         store.query(
             "SELECT profile_id, count(*) FROM papers WHERE removed_at IS NULL "

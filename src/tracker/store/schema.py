@@ -128,6 +128,66 @@ MIGRATIONS: tuple[str, ...] = (
                c.paper_key, c.paper_title, c.old, c.new, c.run_id
         FROM changes c LEFT JOIN profiles pr ON pr.id = c.profile_id;
     """,
+    # 2: alerts: channels, the events syncs raise, the outbox that delivers them, and
+    # each profile's "needs attention" streaks.
+    """
+    CREATE SEQUENCE alert_channel_id_seq;
+
+    -- Where alerts go: one apprise URL each (its secrets included: never printed).
+    CREATE TABLE alert_channels (
+        id         BIGINT PRIMARY KEY,
+        url        VARCHAR NOT NULL UNIQUE,
+        profiles   VARCHAR[] NOT NULL,  -- empty: every profile
+        topics     VARCHAR[] NOT NULL,  -- new_paper | metric_changed | sync_failed
+        digest     VARCHAR,             -- NULL (one message per event) | daily | weekly
+        created_at TIMESTAMP NOT NULL
+    );
+
+    -- Every alert event a sync raised, with the id receivers de-duplicate on.
+    CREATE TABLE alert_events (
+        id          VARCHAR PRIMARY KEY,  -- a hash of profile, kind and what changed
+        profile_id  VARCHAR NOT NULL,
+        kind        VARCHAR NOT NULL,  -- new_paper | metric_changed | needs_attention | recovered
+        occurred_at TIMESTAMP NOT NULL,
+        run_id      BIGINT,
+        payload     JSON NOT NULL         -- the AlertEvent
+    );
+
+    -- One row per event and channel: written with the event, then claimed, sent or retried.
+    CREATE TABLE alert_outbox (
+        channel_id      BIGINT NOT NULL,
+        event_id        VARCHAR NOT NULL,
+        status          VARCHAR NOT NULL,  -- pending | sending | sent | failed | gave_up
+        attempts        INTEGER NOT NULL,
+        next_attempt_at TIMESTAMP NOT NULL,
+        period_end      TIMESTAMP,         -- a digest channel's period this event belongs to
+        claim           VARCHAR,           -- which delivery holds a 'sending' row
+        claimed_at      TIMESTAMP,
+        last_error      VARCHAR,           -- scrubbed of the channel's secrets
+        created_at      TIMESTAMP NOT NULL,
+        sent_at         TIMESTAMP,
+        PRIMARY KEY (channel_id, event_id)
+    );
+
+    -- A profile's failure streaks that raised "needs attention"; open until it recovers.
+    CREATE TABLE alert_attention (
+        event_id        VARCHAR PRIMARY KEY,  -- the needs_attention event
+        profile_id      VARCHAR NOT NULL,
+        start_fetch_id  BIGINT NOT NULL,      -- the first failed fetch of the streak
+        since           TIMESTAMP NOT NULL,
+        recovered_at    TIMESTAMP
+    );
+    """,
+    # 3: citations per year (Scholar, OpenAlex), a year's count written only when it changes.
+    """
+    CREATE TABLE citations_per_year (
+        profile_id  VARCHAR NOT NULL,
+        year        INTEGER NOT NULL,
+        citations   INTEGER NOT NULL,
+        observed_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (profile_id, year, observed_at)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
