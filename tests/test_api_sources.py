@@ -206,6 +206,128 @@ def test_openalex_mearman_with_the_first_works_page() -> None:
     )
 
 
+WORKS_ALONE = "parsed from a works list alone: citations and h-index need the author object"
+MEARMAN_WORK_KEYS = [
+    "doi:10.1145/2795233",
+    "openalex:W3200026003",
+    "openalex:W2612755892",
+    "doi:10.48550/arxiv.2108.04680",
+    "openalex:W2241997964",
+]
+
+
+@pytest.mark.parametrize("url", [None, MEARMAN_WORKS_URL])
+def test_openalex_works_list_alone(url: str | None) -> None:
+    record = parse_openalex(Page(url, text(MEARMAN_WORKS)))
+    # Joseph Mearman (A5017898742) is the one author on all five works, and the URL's filter.
+    assert record.source == "openalex"
+    assert record.url == url
+    assert record.fetched_at == FETCHED_AT
+    assert record.name == "Joseph Mearman"
+    # His latest work with an institution, W3188841554 of 2021, places him at Bangor University.
+    assert record.affiliation == "Bangor University"
+    assert record.interests == []
+    assert record.metrics == {"paper_count": 9}  # meta.count: no citations, no h-index
+    assert record.citations_per_year == {}
+    assert [p.key for p in record.papers] == MEARMAN_WORK_KEYS
+    assert paper(record, "openalex:W2241997964") == Paper(
+        key="openalex:W2241997964",
+        title="Harnessing Photogrammetry to Create Alternative Views in Heritage",
+        authors=["Joel Roberts", "Joseph Mearman", "Andrew Wilson"],
+        published=date(2014, 5, 22),
+        year=2014,
+        url="https://openalex.org/W2241997964",
+        citations=0,
+    )
+    assert paper(record, "doi:10.48550/arxiv.2108.04680") == Paper(
+        key="doi:10.48550/arxiv.2108.04680",
+        title=(
+            "3D Visualisations Should Not be Displayed Alone - "
+            "Encouraging a Need for Multivocality in Visualisation"
+        ),
+        authors=[
+            "Jonathan C. Roberts",
+            "Joseph Mearman",
+            "Peter Butcher",
+            "Hayder Mahdi Abdullah Al-Maneea",
+            "Panagiotis D. Ritsos",
+        ],
+        published=date(2021, 1, 1),
+        year=2021,
+        venue="arXiv (Cornell University)",
+        url="https://doi.org/10.48550/arxiv.2108.04680",
+        arxiv_id="2108.04680",
+        doi="10.48550/arxiv.2108.04680",
+        citations=2,
+    )
+    assert record.warnings == [
+        WORKS_ALONE,
+        "the OpenAlex works list counts 9 works but 5 were read",
+    ]
+    with_author = parse_openalex(
+        Page(MEARMAN_URL, text(MEARMAN)), Page(MEARMAN_WORKS_URL, text(MEARMAN_WORKS))
+    )
+    assert record.papers == with_author.papers
+
+
+def test_openalex_works_list_alone_names_the_author_of_its_url() -> None:
+    # Jonathan C. Roberts (A5009341822) is on four of the five works; the filter names him.
+    url = MEARMAN_WORKS_URL.replace("A5017898742", "A5009341822")
+    record = parse_openalex(Page(url, text(MEARMAN_WORKS)))
+    assert record.name == "Jonathan C. Roberts"
+    assert record.affiliation == "Bangor University"
+    assert record.metrics == {"paper_count": 9}
+
+
+def test_openalex_works_list_alone_of_a_merged_author_falls_back_to_the_common_author() -> None:
+    url = MEARMAN_WORKS_URL.replace("A5017898742", "A1111111111")  # on no work
+    assert parse_openalex(Page(url, text(MEARMAN_WORKS))).name == "Joseph Mearman"
+
+
+def test_openalex_works_list_alone_takes_the_latest_institution() -> None:
+    page = data(MEARMAN_WORKS)
+    # W2612755892 (2014) places him in Bangor; the later W3188841554 (2021) now elsewhere.
+    mearman = page["results"][3]["authorships"][1]
+    assert mearman["author"]["display_name"] == "Joseph Mearman"
+    mearman["institutions"] = [{"display_name": "Elsewhere University"}]
+    assert parse_openalex(Page(None, json.dumps(page))).affiliation == "Elsewhere University"
+    for work in page["results"]:
+        for authorship in work["authorships"]:
+            authorship["institutions"] = []
+    assert parse_openalex(Page(None, json.dumps(page))).affiliation is None
+
+
+def works_page_of(indexes: list[int], *, drop_mearman_from: int | None = None) -> str:
+    """The real works page with only the works at `indexes`, perhaps one without Mearman."""
+    page = data(MEARMAN_WORKS)
+    if drop_mearman_from is not None:
+        del page["results"][drop_mearman_from]["authorships"][1]  # his place on every work
+    page["results"] = [page["results"][i] for i in indexes]
+    return json.dumps(page)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Without Mearman on the last work, no one author is on all five.
+        works_page_of([0, 1, 2, 3, 4], drop_mearman_from=4),
+        # Roberts, Mearman and Ritsos are on both W2612755892 and W3188841554.
+        works_page_of([2, 3]),
+        works_page_of([]),
+    ],
+)
+def test_openalex_works_list_alone_without_one_common_author_is_a_parse_error(body: str) -> None:
+    with pytest.raises(ParseError, match="cannot tell whose works") as raised:
+        parse_openalex(Page(None, body))
+    assert type(raised.value) is ParseError
+
+
+def test_openalex_works_list_alone_with_a_url_needs_no_common_author() -> None:
+    record = parse_openalex(Page(MEARMAN_WORKS_URL, works_page_of([2, 3])))
+    assert record.name == "Joseph Mearman"
+    assert [p.key for p in record.papers] == MEARMAN_WORK_KEYS[2:4]
+
+
 def second_works_page() -> dict[str, Any]:
     """The last page of the works list (works 6 to 9 of 9), made from the real page 1 by giving
     its works new ids."""
@@ -566,9 +688,15 @@ def test_semantic_scholar_content_is_recognised() -> None:
     assert not OPENALEX.recognises_content(text(TURING))
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in (FIXTURES / "profile_page").iterdir()))
+PROFILE_PAGES = FIXTURES / "profile_page"
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(str(p.relative_to(PROFILE_PAGES)) for p in PROFILE_PAGES.rglob("*") if p.is_file()),
+)
 def test_profile_pages_are_not_api_content(name: str) -> None:
-    page = (FIXTURES / "profile_page" / name).read_text(encoding="utf-8", errors="replace")
+    page = (PROFILE_PAGES / name).read_text(encoding="utf-8", errors="replace")
     assert not OPENALEX.recognises_content(page)
     assert not S2.recognises_content(page)
 
@@ -587,9 +715,10 @@ def test_semantic_scholar_rejects_what_is_not_an_author(body: str) -> None:
     assert type(raised.value) is ParseError
 
 
-def test_a_works_list_alone_is_not_an_author() -> None:
+def test_a_works_list_before_other_pages_is_not_an_author() -> None:
+    # Alone, a works list parses (see above); at the head of several pages the author comes first.
     with pytest.raises(ParseError, match="works list, not an author"):
-        OPENALEX.parse(text(MEARMAN_WORKS), url=None, fetched_at=FETCHED_AT)
+        parse_openalex(Page(None, text(MEARMAN_WORKS)), Page(None, text(MEARMAN_WORKS)))
     with pytest.raises(ParseError, match="papers list, not an author"):
         S2.parse(json.dumps({"data": TURING_PAPERS[:2]}), url=None, fetched_at=FETCHED_AT)
 
@@ -721,14 +850,14 @@ OPENALEX_WORK_KEYS = [
 ]
 
 
-def trimmed_works_page() -> dict[str, Any]:
+def trimmed_works_page(*, keep: tuple[str, ...] = ("author",)) -> dict[str, Any]:
     """The real works page cut to the fields the parser reads, so mutations land on them."""
     page: dict[str, Any] = data(MEARMAN_WORKS)
     page["results"] = [
         {key: work[key] for key in OPENALEX_WORK_KEYS if key in work} for work in page["results"]
     ]
     for work in page["results"]:
-        work["authorships"] = [{"author": a["author"]} for a in work["authorships"]]
+        work["authorships"] = [{key: a[key] for key in keep} for a in work["authorships"]]
     return page
 
 
@@ -767,6 +896,7 @@ def mutate(document: Any, path: tuple[str | int, ...], value: Any) -> Any:
 DOCUMENTS = {
     "openalex author": data(MEARMAN),
     "openalex works": trimmed_works_page(),
+    "openalex works alone": trimmed_works_page(keep=("author", "institutions")),
     "s2 author": trimmed_turing(),
 }
 DOCUMENT_PATHS = {name: paths(document) for name, document in DOCUMENTS.items()}
@@ -776,6 +906,8 @@ def pages_for(name: str, document: Any) -> list[Page]:
     body = json.dumps(document)
     if name == "openalex works":
         return [Page(None, text(MEARMAN)), Page(MEARMAN_WORKS_URL, body)]
+    if name == "openalex works alone":
+        return [Page(MEARMAN_WORKS_URL, body)]
     return [Page(MEARMAN_URL if name == "openalex author" else TURING_URL, body)]
 
 
