@@ -50,6 +50,17 @@ RENDERINGS = [
     ("table_layout.html", False),
     ("noisy.html", False),
     ("reordered_labels.html", True),  # the same cards in another order
+    # renderings written after the parser, to check it on markup it was not built for
+    ("unseen/next_ssr.html", False),
+    ("unseen/bootstrap_grid.html", False),
+    ("unseen/markdown_article.html", False),
+    ("unseen/details_collapsed.html", False),
+    ("unseen/br_cards.html", False),
+    ("unseen/xhtml_namespaced.xhtml", False),
+    ("unseen/unicode_oddities.html", False),
+    ("unseen/arxiv_listing.html", False),
+    ("unseen/sidebar_first.html", False),
+    ("unseen/stats_after_papers.html", False),
 ]
 
 
@@ -280,6 +291,109 @@ def test_abstract_paragraphs_are_joined_by_a_blank_line() -> None:
     assert abstract == (
         "An abstract of the paper.\n\nA second paragraph of the abstract, long enough to be prose."
     )
+
+
+def test_titles_above_the_card_heads() -> None:
+    cards = (
+        "A Paper Title\nLG · Mar 2, 2023 · Code\nAnn Lee, Bob Kim et al.\n"
+        "An abstract of the paper.",
+        "Another Title\nCV · Mar 3, 2023\nCid Roe, Dee Poe\nA second abstract, rather short.",
+    )
+    record = parse(page("h-index 2", "2 papers", "4 citations", cards=cards) + "\n---\nA footer.")
+    assert [(p.title, p.category, p.has_code, p.abstract) for p in record.papers] == [
+        ("A Paper Title", "LG", True, "An abstract of the paper."),
+        ("Another Title", "CV", False, "A second abstract, rather short."),
+    ]
+    assert record.papers[1].authors == ["Cid Roe", "Dee Poe"]
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        "LG Mar 2, 2023\nTitle: A Paper Title\nAuthors: Ann Lee, Bob Kim, et al.\n"
+        "Abstract: An abstract of the paper.",
+        "[1] [abs, pdf]\nTitle: A Paper Title\nAuthors: Ann Lee, Bob Kim et al.\n"
+        "Subjects: LG\nSubmitted: 2 March, 2023\nAbstract: An abstract of the paper.",
+        "LGMar 2, 2023\nA Paper Title\nAnn Lee\nBob Kim\net al.\nAbstract\n"
+        "An abstract of the paper.",
+    ],
+)
+def test_field_labels_are_not_data(card: str) -> None:
+    found = parse(page(cards=(card,))).papers[0]
+    assert (found.title, found.authors, found.authors_truncated) == (
+        "A Paper Title",
+        ["Ann Lee", "Bob Kim"],
+        True,
+    )
+    assert (found.category, found.published) == ("LG", date(2023, 3, 2))
+    assert found.abstract == "An abstract of the paper."
+
+
+def test_a_thematic_break_ends_the_last_card() -> None:
+    html = "<br>".join(page().split("\n")) + "<hr><p>Generated from a site, edit this page.</p>"
+    assert parse(html).papers[0].abstract == "An abstract of the paper."
+
+
+def test_stats_below_the_paper_list() -> None:
+    card = "".join(f"<p>{line}</p>" for line in CARD.split("\n"))
+    record = parse(
+        f"<h1>Jane Doe</h1><p>MIT</p><h2>1 Papers</h2><div>{card}</div><aside><h3>Metrics</h3>"
+        "<dl><dt>h-index</dt><dd>2</dd><dt>Citations</dt><dd>4</dd></dl></aside>"
+    )
+    assert (record.name, record.affiliation, len(record.papers)) == ("Jane Doe", "MIT", 1)
+    assert record.metrics == {"h_index": 2, "citations": 4, "paper_count": 1}
+
+
+SIMILAR = "Similar researchers\nAnn Lee\nKAIST\nh-index 98 · 41,233 citations"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        page("h-index 2", "1 papers", "4 citations", head=SIMILAR + "\nJane Doe\nMIT"),
+        page("h-index 2", "1 papers", "4 citations", head="Jane Doe\nMIT") + "\n" + SIMILAR,
+    ],
+)
+def test_other_researchers_and_their_stats_are_not_the_profile(text: str) -> None:
+    record = parse(text)
+    assert (record.name, record.affiliation) == ("Jane Doe", "MIT")
+    assert record.metrics == {"h_index": 2, "paper_count": 1, "citations": 4}
+    assert len(record.papers) == 1
+
+
+@pytest.mark.parametrize(
+    "badge",
+    [
+        '<img src="/code.svg" alt="Code">',
+        '<svg viewBox="0 0 9 9"><title>Code</title><path d="M0 0"/></svg>',
+        '<svg viewBox="0 0 9 9"><path d="M0 0"/></svg><span class="sr-only">Code</span>',
+    ],
+)
+def test_a_code_badge_drawn_as_an_image_or_icon(badge: str) -> None:
+    html = "<br>".join(page().split("\n")).replace(
+        "LGMar 2, 2023Code", f'LG Mar 2, 2023 <a href="https://github.com/a/b">{badge}</a>'
+    )
+    found = parse(html).papers[0]
+    assert (found.has_code, found.code_url) == (True, "https://github.com/a/b")
+
+
+def test_xhtml_is_read_as_xml() -> None:
+    body = "".join(f"<h:p>{line}</h:p>" for line in page().split("\n"))
+    xhtml = '<h:html xmlns:h="http://www.w3.org/1999/xhtml"><h:body>{}</h:body></h:html>'
+    # With its namespace prefix, every element reads as the HTML element it names.
+    record = parse(xhtml.format(body.replace("<h:p>A Paper", '<h:p><h:a href="/p"/>A Paper')))
+    assert (record.name, record.papers[0].category) == ("Jane Doe", "LG")
+    # `<a/>` is an empty link, not one that runs to the end of the line.
+    assert record.papers[0].url is None
+
+
+def test_invisible_and_lookalike_characters() -> None:
+    text = "\ufeff" + page("h\u2011index\u00a02", "1\u202fpapers", "4 cita\u200btions").replace(
+        "A Paper Title", "A Pa\u00adper Ti\u200btle"
+    )
+    record = parse(text)
+    assert record.metrics == {"h_index": 2, "paper_count": 1, "citations": 4}
+    assert record.papers[0].title == "A Paper Title"
 
 
 SITE_CHROME = """

@@ -12,6 +12,12 @@ or classes. The page is read the way a visitor reads it, as lines of text (`text
     Jaehyun Nam, ... et al.      authors
     Learning with few ...        abstract, up to the next card head
 
+Sites vary this, and each variation is read by a rule about the text, not the markup: a
+card's title may sit above its head (the line below the head then holds names, not a
+title); fields may be labelled ("Authors: ...", an "Abstract" summary line); the stats may
+sit in a sidebar below the list; other researchers' stats ("Similar researchers") may show
+too, and the profile's are the most complete of them.
+
 Links on a card's lines (its title link, the Code badge, arXiv and DOI links) fill the
 link fields. Impossible values are kept and reported in `ProfileRecord.warnings`.
 """
@@ -139,16 +145,38 @@ def _stats_runs(lines: Sequence[_StatLine | None]) -> list[range]:
     return runs
 
 
-def _stats_span(lines: Sequence[_StatLine | None], runs: Sequence[range]) -> range | None:
-    """The lines of the profile's stats: the run with the h-index and the runs close to it.
+def _stats_span(
+    lines: Sequence[_StatLine | None], runs: Sequence[range], list_at: int
+) -> range | None:
+    """The lines of the profile's stats, among those of every researcher the page shows.
+
+    Other researchers ("Similar researchers", "Co-authors") come with fewer stats than the
+    profile, or sit farther from its paper list (which begins at line `list_at`): the
+    profile's stats are the most complete, and of those the last above the list, else the
+    first below it.
+    """
+    spans = [
+        _stats_span_around(lines, runs, index)
+        for index, run in enumerate(runs)
+        if "h_index" in _labels(lines, run)
+    ]
+
+    def rank(span: range) -> tuple[int, bool, int]:
+        above_list = span.stop <= list_at
+        return len(_labels(lines, span)), above_list, span.start if above_list else -span.start
+
+    return max(spans, key=rank, default=None)
+
+
+def _stats_span_around(
+    lines: Sequence[_StatLine | None], runs: Sequence[range], first: int
+) -> range:
+    """The run `first` (one with an h-index) and the runs close to it.
 
     Runs a line or two apart (a tooltip between two stats) belong together, but a run before
     the h-index that repeats one of its metrics is something else, such as a "Papers 12"
     counter in the navigation above the researcher's name.
     """
-    first = next((i for i, run in enumerate(runs) if "h_index" in _labels(lines, run)), None)
-    if first is None:
-        return None
     last = first
     seen = _labels(lines, runs[first])
     while first > 0 and runs[first].start - runs[first - 1].stop <= _STATS_GAP:
@@ -245,6 +273,42 @@ def _same_kind_runs(tokens: Sequence[_StatToken | None]) -> list[range]:
     return runs
 
 
+# ---------------------------------------------------------------------------- labelled fields
+
+# Some sites label a card's fields ("Authors: ...", "Abstract: ..."), or put a label on a line
+# of its own (an "Abstract" summary that opens the abstract). The label is not data.
+_FIELD_BY_LABEL = {
+    **dict.fromkeys(("title",), "title"),
+    **dict.fromkeys(("author", "authors", "author(s)"), "authors"),
+    **dict.fromkeys(("abstract", "summary", "tl;dr", "tldr"), "abstract"),
+    **dict.fromkeys(("subject", "subjects", "category", "categories"), "category"),
+    **dict.fromkeys(("date", "submitted", "published", "published on"), "date"),
+}
+_FIELD_LABEL = re.compile(
+    r"\s*(?P<label>title|author(?:s|\(s\))?|abstract|summary|tl;?dr|subjects?"
+    r"|categor(?:y|ies)|date|submitted|published(?:\s+on)?)\s*(?::\s*|$)",
+    re.IGNORECASE,
+)
+_HEAD_FIELDS = frozenset({"category", "date"})
+_MAX_LABEL = 16  # characters up to the colon; a label alone on its line is no longer
+
+
+class _Field(NamedTuple):
+    name: str  # title, authors, abstract, category or date
+    value: str  # empty for a label on a line of its own
+
+
+def _field(text: str) -> _Field | None:
+    """The field a line's label names and the value after it, if the line starts with one."""
+    if len(text) > _MAX_LABEL and ":" not in text[:_MAX_LABEL]:
+        return None  # the common case, settled before the match
+    match = _FIELD_LABEL.match(text)
+    if match is None:
+        return None
+    label = " ".join(match.group("label").casefold().split())
+    return _Field(_FIELD_BY_LABEL[label], text[match.end() :])
+
+
 # ---------------------------------------------------------------------------- card heads
 
 _MONTH = (
@@ -287,6 +351,8 @@ _MONTH_NUMBERS = {
     )
 }
 _MAX_HEAD_LINE = 60
+_MAX_CATEGORY_LINE = 24  # a longer head shows a date (digits) or the Code badge
+_DATE_OR_CODE = re.compile(r"\d|code", re.IGNORECASE)
 # Capitalised link labels that sit where badges do but are not arXiv categories.
 _NOT_CATEGORIES = frozenset({"API", "BIB", "DOI", "HTML", "PDF", "PPT", "URL", "WEB"})
 
@@ -309,16 +375,15 @@ def _head(text: str) -> _Head | None:
     """What a line made only of card-head badges says, else None."""
     if len(text) > _MAX_HEAD_LINE:
         return None
+    if len(text) > _MAX_CATEGORY_LINE and not _DATE_OR_CODE.search(text):
+        return None  # the common case, a title or names, settled before the costly match
     match = _HEAD_LINE.fullmatch(text)
     if match is None:
         if text.strip(_EDGE_PUNCTUATION).casefold() == "code":  # "</> Code", "{ } Code"
             return _Head(None, None, code=True)
         return None
-    code_first, category, category_after, code = match.group(
-        "code_first", "category", "category_after", "code"
-    )
-    iso, month1, day1, year1, day2, month2, year2 = match.group(
-        "iso", "month1", "day1", "year1", "day2", "month2", "year2"
+    code_first, category, iso, month1, day1, year1, day2, month2, year2, category_after, code = (
+        match.groups()  # one call for all: the pattern's only capturing groups are these
     )
     category = category or category_after
     if iso:
@@ -339,12 +404,21 @@ def _head(text: str) -> _Head | None:
     return _Head(category, when, has_code)
 
 
-def _card_head(block: Block) -> _Head | None:
-    """The card head on a line; a lone link ("PDF", "DOI") is not a category badge."""
-    head = _head(block.text)
+def _card_head(block: Block, labelled: _Field | None) -> _Head | None:
+    """The card head on a line; a lone link ("PDF", "DOI") is not a category badge.
+
+    A labelled category or date ("Subjects: LG", "Published: 2 Mar 2023") is read without
+    its label (`labelled`, the line's `_field`); a line labelled as another field is no head.
+    """
+    text = block.text
+    if labelled is not None:
+        if labelled.name not in _HEAD_FIELDS:
+            return None
+        text = labelled.value
+    head = _head(text)
     if head is None or head.date is not None or head.code:
         return head
-    return None if any(link.text == block.text for link in block.links) else head
+    return None if any(link.text == text for link in block.links) else head
 
 
 def _resolve_date(when: _DateText, today: date) -> date | None:
@@ -424,11 +498,17 @@ def _all_chrome(pieces: list[str]) -> bool:
 
 # ---------------------------------------------------------------------------- names and prose
 
-_ET_AL_ENDINGS = ("et al.", "et al", "et. al.", "and others", "…", "...")
+_ET_AL_ENDING = re.compile(r"(?:et\.? al\.?|and others|…|\.\.\.)$", re.IGNORECASE)
+_NAME_SEPARATOR = re.compile(r",|;|&| and ")
 _NOT_IN_NAMES = re.compile(r"[\d:!?\"(){}\[\]<>=@#/\\|]")
 _MAX_AUTHORS_LINE = 2_000
 _MAX_NAME_WORDS = 6
 _MAX_NAME_LENGTH = 60  # "Ann Lee and Bob Kim" is one comma-separated part with two names
+_AUTHOR_SEPARATORS = (",", ";", "&", " and ", "et al", "…", "...")
+_NAME_PARTICLES = _phrases(
+    "al, bin, da, de, del, della, der, di, dos, du, el, ibn, la, le, van, von, y"
+)
+_MIN_PARAGRAPH = 200  # characters; longer than any title
 _ORGANISATION_WORDS = _phrases(
     """
     university, institute, institution, college, school, academy, laboratory,
@@ -442,13 +522,10 @@ _ORGANISATION_WORDS = _phrases(
 def _split_authors(text: str) -> tuple[list[str], bool]:
     """The names on an authors line and whether it ends in `et al.` (a truncated list)."""
     text = text.rstrip()
-    folded_tail = text[-12:].casefold()
-    ending = next((e for e in _ET_AL_ENDINGS if folded_tail.endswith(e)), None)
+    ending = _ET_AL_ENDING.search(text, max(len(text) - 12, 0))
     if ending is not None:
-        text = text[: -len(ending)]
-    for separator in (";", "&", " and "):
-        text = text.replace(separator, ",")
-    names = [name.strip() for name in text.split(",")]
+        text = text[: ending.start()]
+    names = [name.strip() for name in _NAME_SEPARATOR.split(text)]
     return [name for name in names if name], ending is not None
 
 
@@ -457,12 +534,14 @@ def _authors(text: str) -> tuple[list[str], bool] | None:
     # Cheap tests first: running text has long stretches without a comma.
     if len(text) > _MAX_AUTHORS_LINE or len(text) > _MAX_NAME_LENGTH * (text.count(",") + 1):
         return None
+    if _NOT_IN_NAMES.search(text):
+        return None
     if any(part.count(" ") > 2 * _MAX_NAME_WORDS for part in text.split(",")):
         return None
     names, truncated = _split_authors(text)
     if not names:
         return (names, truncated) if truncated else None
-    if _NOT_IN_NAMES.search(text) or not all(_looks_like_name(name) for name in names):
+    if not all(_looks_like_name(name) for name in names):
         return None
     return names, truncated
 
@@ -471,6 +550,33 @@ def _looks_like_name(name: str) -> bool:
     words = name.split()
     # A name may hold initials ("J. Smith") but does not end a sentence.
     return len(words) <= _MAX_NAME_WORDS and (not name.endswith(".") or len(words[-1]) <= 2)
+
+
+def _is_author_list(text: str) -> bool:
+    """Two or more names (or a list cut short by `et al.`), every word capitalised.
+
+    Stricter than `_authors`, which also accepts a short title ("Learning What and Where
+    to Transfer" splits at "and"): a title has lowercase words or is a single phrase.
+    """
+    if not any(separator in text for separator in _AUTHOR_SEPARATORS):
+        return False  # the common case, a title, settled before splitting it
+    found = _authors(text)
+    if found is None:
+        return False
+    names, truncated = found
+    return (len(names) >= 2 or truncated) and all(
+        word[:1].isupper() or word in _NAME_PARTICLES for name in names for word in name.split()
+    )
+
+
+def _is_paragraph(text: str) -> bool:
+    """Running sentences, as an abstract: long, or ending like a sentence and not a name list."""
+    labelled = _field(text)
+    if labelled is not None:
+        return labelled.name == "abstract" and bool(labelled.value)
+    if len(text) >= _MIN_PARAGRAPH:
+        return True
+    return text.endswith((".", "!")) and len(text.split()) >= 3 and not _is_author_list(text)
 
 
 def _looks_like_person(text: str) -> bool:
@@ -597,23 +703,37 @@ class _Card:
     link_lines: list[Block] = field(default_factory=list)  # lines whose links describe the paper
 
 
-def _read_card(lines: Sequence[Block], heads: Sequence[_Head | None]) -> _Card:
-    """Sort a card's lines into head(s), title, authors, abstract and the rest."""
+def _read_card(
+    lines: Sequence[Block],
+    heads: Sequence[_Head | None],
+    labels: Sequence[_Field | None],
+    head_at: int,
+) -> _Card:
+    """Sort a card's lines into head(s), title, authors, abstract and the rest.
+
+    Below the head the order is title, authors, abstract; lines above the head (`head_at`
+    of them, on sites that show the title first) hold the title and maybe the authors.
+    `labels` are the lines' `_field`s.
+    """
     card = _Card()
-    state = "title"
-    for block, head in zip(lines, heads, strict=True):
+    if head_at:
+        _read_lines_above_head(card, lines[:head_at], labels[:head_at])
+    state = "title" if card.title is None else "authors"
+    below = slice(head_at, None)
+    for block, head, labelled in zip(lines[below], heads[below], labels[below], strict=True):
         if head is not None:
             card.heads.append(head)
             card.link_lines.append(block)
-        elif _is_chrome(block):
+        elif labelled is not None:
+            state = _read_labelled(card, block, labelled, state)
+        elif block.is_break or _is_chrome(block):
             state = "rest" if state == "abstract" else state
         elif state == "title":
             card.title = block
             card.link_lines.append(block)
             state = "authors"
         elif state == "authors" and (found := _authors(block.text)) is not None:
-            card.authors.extend(found[0])
-            card.authors_truncated = card.authors_truncated or found[1]
+            _add_authors(card, *found)
         elif state in ("authors", "abstract") and (not card.abstract or _is_prose(block.text)):
             card.abstract.append(block.text)
             state = "abstract"
@@ -621,6 +741,75 @@ def _read_card(lines: Sequence[Block], heads: Sequence[_Head | None]) -> _Card:
             state = "rest"
             card.link_lines.append(block)
     return card
+
+
+def _read_lines_above_head(
+    card: _Card, lines: Sequence[Block], labels: Sequence[_Field | None]
+) -> None:
+    """The title, the authors, and lines of links ("[abs, pdf, Code]") above a card head."""
+    title_at = _title_above_head(lines, labels)
+    for index, (block, labelled) in enumerate(zip(lines, labels, strict=True)):
+        if index == title_at:
+            card.title = block._replace(text=labelled.value) if labelled else block
+            card.link_lines.append(block)
+        elif labelled is not None:
+            _read_labelled(card, block, labelled, "authors")
+        elif _is_author_list(block.text):
+            _add_authors(card, *_split_authors(block.text))
+        elif not block.is_break and not _is_chrome(block):
+            card.link_lines.append(block)
+
+
+def _title_above_head(lines: Sequence[Block], labels: Sequence[_Field | None]) -> int | None:
+    """The labelled title, else the first line that is not names, links, a label or chrome."""
+    for index, found in enumerate(labels):
+        if found is not None and found.name == "title" and found.value:
+            return index
+    return next(
+        (
+            index
+            for index, block in enumerate(lines)
+            if labels[index] is None
+            and not block.is_break
+            and not _is_chrome(block)
+            and not _is_author_list(block.text)
+            and not _is_row_of_links(block)
+        ),
+        None,
+    )
+
+
+def _read_labelled(card: _Card, block: Block, labelled: _Field, state: str) -> str:
+    """Read a labelled line into the card; the state the card is in after it."""
+    if not labelled.value:  # a label on a line of its own: the next line is the value
+        return state
+    if labelled.name == "title":
+        card.title = block._replace(text=labelled.value)
+        card.link_lines.append(block)
+        return "authors"
+    if labelled.name == "authors":
+        _add_authors(card, *_split_authors(labelled.value))
+        return "authors"
+    if labelled.name == "abstract":
+        card.abstract.append(labelled.value)
+        return "abstract"
+    card.link_lines.append(block)  # a labelled category or date that did not read as a head
+    return state
+
+
+def _add_authors(card: _Card, names: list[str], truncated: bool) -> None:
+    card.authors.extend(names)
+    card.authors_truncated = card.authors_truncated or truncated
+
+
+def _is_row_of_links(block: Block) -> bool:
+    """Two or more links and nothing else but punctuation and numbers: "[1] [abs, pdf]"."""
+    if len(block.links) < 2:
+        return False
+    rest = block.text
+    for link in block.links:
+        rest = rest.replace(link.text, "", 1)
+    return not any(character.isalpha() for character in rest)
 
 
 def _paper(card: _Card, *, site: _Site, today: date, warnings: list[str]) -> Paper | None:
@@ -663,47 +852,124 @@ def _is_code_badge(link: Link) -> bool:
     return link.text.casefold().strip(_EDGE_PUNCTUATION) == "code"
 
 
-def _card_starts(heads: Sequence[_Head | None], start: int, list_start: int | None) -> list[int]:
-    """The first line of each run of card-head lines that opens a card.
+def _card_starts(
+    heads: Sequence[_Head | None],
+    stat_lines: Sequence[_StatLine | None],
+    within: range,
+    list_start: int | None,
+) -> list[int]:
+    """The first line of each run of card-head lines that opens a card, `within` those lines.
 
     A head opens a card when it shows a date, or a category once the list has begun; a lone
-    Code badge belongs to the card it sits in.
+    Code badge belongs to the card it sits in. A badge above a line of stats ("KAIST" over
+    "h-index 98") is another researcher's affiliation, not a card.
     """
     starts: list[int] = []
-    index = start
-    while index < len(heads):
+    index = within.start
+    while index < within.stop:
         if heads[index] is None:
             index += 1
             continue
         run_end = index
-        while run_end < len(heads) and heads[run_end] is not None:
+        while run_end < within.stop and heads[run_end] is not None:
             run_end += 1
         run = [head for head in heads[index:run_end] if head is not None]
         in_list = bool(starts) or (list_start is not None and index > list_start)
-        if any(head.date for head in run) or (in_list and any(head.category for head in run)):
+        if any(head.date for head in run) or (
+            in_list
+            and any(head.category for head in run)
+            and not (run_end < len(stat_lines) and _has(stat_lines[run_end], _Label))
+        ):
             starts.append(index)
         index = run_end
     return starts
 
 
+def _titles_above_heads(
+    blocks: Sequence[Block], heads: Sequence[_Head | None], starts: Sequence[int], floor: int
+) -> bool:
+    """Whether the cards show their title above the head ("Title", then "LG · Mar 2, 2023").
+
+    Then the first card's title sits between the list's start (`floor`) and its head, and
+    the first line below a head holds the authors or the abstract instead of a title. The
+    cards vote, because a few titles read like a list of names.
+    """
+    if not starts or not any(_is_content(blocks[i]) for i in range(floor, starts[0])):
+        return False
+    votes = 0
+    for counted, start in enumerate(starts):
+        if abs(votes) > len(starts) - counted:
+            break  # the rest cannot change the outcome
+        below = next(
+            (
+                blocks[index]
+                for index in range(start, len(blocks))
+                if heads[index] is None and _is_content(blocks[index])
+            ),
+            None,
+        )
+        if below is not None:
+            votes += 1 if _holds_no_title(below) else -1
+    return votes > 0
+
+
+def _is_content(block: Block) -> bool:
+    """Neither a break, chrome, nor a label on a line of its own."""
+    if block.is_break or _is_chrome(block):
+        return False
+    labelled = _field(block.text)
+    return labelled is None or bool(labelled.value)
+
+
+def _holds_no_title(block: Block) -> bool:
+    labelled = _field(block.text)
+    if labelled is not None:
+        return labelled.name != "title"
+    return _is_author_list(block.text) or len(block.text) >= _MIN_PARAGRAPH
+
+
+def _first_lines_above_heads(
+    blocks: Sequence[Block], heads: Sequence[_Head | None], starts: Sequence[int], floor: int
+) -> list[int]:
+    """Where each card begins when titles sit above heads: after the card before it ends.
+
+    A card ends with its abstract, or at a break; the first card begins at `floor` at most.
+    """
+    firsts: list[int] = []
+    for n, start in enumerate(starts):
+        lowest = starts[n - 1] + 1 if n else floor
+        first = start
+        while first > lowest and not _ends_card(blocks[first - 1], heads[first - 1]):
+            first -= 1
+        firsts.append(first)
+    return firsts
+
+
+def _ends_card(block: Block, head: _Head | None) -> bool:
+    return head is not None or block.is_break or _is_paragraph(block.text)
+
+
 def _last_card_end(
-    blocks: Sequence[Block], heads: Sequence[_Head | None], start: int, previous: int
+    blocks: Sequence[Block], heads: Sequence[_Head | None], first: int, head_at: int, previous: int
 ) -> int:
     """Where the last card ends: at the edge of its element, when the markup shows one.
 
     With no next card head, only the markup tells the card from what follows it (a footer,
     a cookie banner). The card's element is the largest one around its head that does not
-    also hold the previous card (or the stats); it counts only if the title is inside too.
+    also hold the previous card (or the stats); it counts only if it also holds the card's
+    first line and the line below the head.
     """
-    title = next((i for i in range(start, len(blocks)) if heads[i] is None), len(blocks))
-    head_node, previous_node = blocks[start].node, blocks[previous].node
-    if title == len(blocks) or head_node is None or previous_node is None:
+    below = next((i for i in range(head_at, len(blocks)) if heads[i] is None), len(blocks))
+    head_node, previous_node = blocks[head_at].node, blocks[previous].node
+    if below == len(blocks) or head_node is None or previous_node is None:
         return len(blocks)
     container = outermost_without(head_node, previous_node)
-    title_node = blocks[title].node
-    if container is None or title_node is None or not contains(container, title_node):
+    if container is None or not all(
+        (node := blocks[index].node) is not None and contains(container, node)
+        for index in (first, below)
+    ):
         return len(blocks)
-    end = title
+    end = below
     while (
         end < len(blocks) and (node := blocks[end].node) is not None and contains(container, node)
     ):
@@ -780,43 +1046,125 @@ def _plausibility_warnings(
     return warnings
 
 
+class _CardLines(NamedTuple):
+    """Where a card is: its first line, the line of its head, and the line after its last."""
+
+    start: int
+    head_at: int
+    stop: int
+
+
+def _cards(
+    blocks: Sequence[Block],
+    heads: Sequence[_Head | None],
+    stat_lines: Sequence[_StatLine | None],
+    paper_list: range,
+    header: int | None,
+    stats_start: int,
+) -> list[_CardLines]:
+    """The lines of each paper card in `paper_list`, the part of the page the cards are in."""
+    head_lines = _card_starts(heads, stat_lines, paper_list, header)
+    firsts = head_lines
+    below_header = header is not None and header >= paper_list.start
+    floor = header + 1 if header is not None and below_header else paper_list.start
+    if _titles_above_heads(blocks, heads, head_lines, floor):
+        firsts = _first_lines_above_heads(blocks, heads, head_lines, floor)
+    cards: list[_CardLines] = []
+    for n, (first, head_at) in enumerate(zip(firsts, head_lines, strict=True)):
+        if n + 1 < len(firsts):
+            end = firsts[n + 1]
+        else:
+            previous = head_lines[n - 1] if n else stats_start
+            end = min(_last_card_end(blocks, heads, first, head_at, previous), paper_list.stop)
+        cards.append(_CardLines(first, head_at, end))
+    return cards
+
+
+def _profile_stats(
+    stat_lines: Sequence[_StatLine | None], span: range, list_start: int, header: int | None
+) -> list[_Stat]:
+    """The profile's stats, with the papers header's count; the stats may follow the list."""
+    if span.start < list_start:
+        return _pair_stats(stat_lines[span.start : list_start], offset=span.start)
+    stats = _pair_stats(stat_lines[span.start : span.stop], offset=span.start)
+    if header is not None:
+        stats += _pair_stats(stat_lines[header : header + 1], offset=header)
+    return stats
+
+
+def _name_candidates(lines: Sequence[Block], stat_lines: Sequence[_StatLine | None]) -> list[Block]:
+    """The lines above the profile that may hold its name: short, neither stats nor chrome."""
+    return [
+        block
+        for block, stat_line in zip(lines, stat_lines, strict=True)
+        if stat_line is None and 0 < len(block.text) <= 150 and not _is_chrome(block)
+    ]
+
+
+def _read_papers(
+    blocks: Sequence[Block],
+    heads: Sequence[_Head | None],
+    labels: Sequence[_Field | None],
+    cards: Sequence[_CardLines],
+    *,
+    site: _Site,
+    today: date,
+    warnings: list[str],
+) -> list[Paper]:
+    papers: list[Paper] = []
+    for start, head_at, stop in cards:
+        card = _read_card(
+            blocks[start:stop], heads[start:stop], labels[start:stop], head_at - start
+        )
+        if (paper := _paper(card, site=site, today=today, warnings=warnings)) is not None:
+            papers.append(paper)
+    return papers
+
+
 def _read_profile(
     blocks: Sequence[Block], *, url: str | None, fetched_at: datetime
 ) -> ProfileRecord:
     stat_lines = [_stat_line(block.text) for block in blocks]
     if not _looks_like_profile(stat_lines):
         raise ParseError("the page shows no researcher stats (h-index, papers, citations)")
-    span = _stats_span(stat_lines, _stats_runs(stat_lines))
+    labels = [_field(block.text) for block in blocks]
+    heads = [_card_head(block, labelled) for block, labelled in zip(blocks, labels, strict=True)]
+    first_dated = next(
+        (i for i, head in enumerate(heads) if head is not None and head.date is not None),
+        len(blocks),
+    )
+    span = _stats_span(stat_lines, _stats_runs(stat_lines), first_dated)
     if span is None:
         raise LayoutChangedError("the profile page names its stats but shows no values for them")
-    stats_start = span.start
-    heads = [_card_head(b) if i >= span.stop else None for i, b in enumerate(blocks)]
-    header = _papers_header(stat_lines, heads, stats_start)
-    card_starts = _card_starts(heads, span.stop, header)
-    list_start = card_starts[0] if card_starts else len(blocks)
-    stats = _pair_stats(stat_lines[stats_start:list_start], offset=stats_start)
+    for index in span:
+        heads[index] = None
+    # Usually the stats sit above the paper list; a sidebar may put them below it.
+    stats_above = span.start < first_dated
+    paper_list = range(span.stop, len(blocks)) if stats_above else range(span.start)
+    header = _papers_header(stat_lines, heads, span.start if stats_above else 0)
+    cards = _cards(blocks, heads, stat_lines, paper_list, header, span.start)
+    list_start = cards[0].start if cards else paper_list.stop
+    stats = _profile_stats(stat_lines, span, list_start, header)
 
-    candidates = [
-        block
-        for i, block in enumerate(blocks[:stats_start])
-        if stat_lines[i] is None and len(block.text) <= 150 and not _is_chrome(block)
-    ]
+    if stats_above:
+        above_profile = span.start
+    else:
+        above_profile = header if header is not None and header < list_start else list_start
+    candidates = _name_candidates(blocks[:above_profile], stat_lines[:above_profile])
     if not candidates:
         raise LayoutChangedError("the profile page shows stats but no researcher name above them")
     name, affiliation = _name_and_affiliation(candidates)
 
-    site, today = _Site.of(url), fetched_at.date()
     card_warnings: list[str] = []
-    papers: list[Paper] = []
-    for n, start in enumerate(card_starts):
-        if n + 1 < len(card_starts):
-            end = card_starts[n + 1]
-        else:
-            previous = card_starts[n - 1] if n else stats_start
-            end = _last_card_end(blocks, heads, start, previous)
-        card = _read_card(blocks[start:end], heads[start:end])
-        if (paper := _paper(card, site=site, today=today, warnings=card_warnings)) is not None:
-            papers.append(paper)
+    papers = _read_papers(
+        blocks,
+        heads,
+        labels,
+        cards,
+        site=_Site.of(url),
+        today=fetched_at.date(),
+        warnings=card_warnings,
+    )
 
     metrics = _metrics(stats, header)
     stated = [stat.value for stat in stats if stat.metric == "paper_count"]

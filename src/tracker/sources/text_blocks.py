@@ -2,7 +2,8 @@
 
 A block is the text of one block-level element (or one line of preformatted or plain text),
 whitespace-normalised, in document order, with the links that appear in it and the element it
-came from, so that callers can key on what the page says rather than on its markup.
+came from, so that callers can key on what the page says rather than on its markup. A thematic
+break (`<hr>`, or a `---` line in plain text) is a block without text: it separates sections.
 """
 
 from __future__ import annotations
@@ -45,10 +46,24 @@ _SECTIONING_TAGS = frozenset({"article", "aside", "main", "nav", "section"})
 # Comments, and anything left of the removed elements, sit inside a line without breaking it.
 _NON_BREAKING_TAGS = _INLINE_TAGS | {"-comment"}
 
-_ASCII_SQUASHED = ("  ", "\n", "\t", "\r", "\x0b", "\x0c")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
-_HTML_TAG = re.compile(r"<(?:!--|!doctype|/?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>)", re.IGNORECASE)
+# Characters a reader does not see (soft hyphen, zero-width spaces and joiners, BOM), and
+# hyphens that look like the ASCII one (hyphen, non-breaking hyphen), which labels are read
+# with. Regular expressions rather than str.translate, which is many times slower on long text.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_HYPHEN_LOOKALIKE = re.compile("[\u2010\u2011]")
+# A tag, with or without a namespace prefix (`<h:p>` in XHTML).
+_HTML_TAG = re.compile(
+    r"<(?:!--|!doctype|/?(?:[a-zA-Z][\w.-]*:)?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>)", re.IGNORECASE
+)
 _ISO_DATE_PREFIX = re.compile(r"\s*(\d{4}-\d{2}-\d{2})")
+_XML_DECLARATION = re.compile(r"\s*<\?xml\b")
+_PLAIN_THEMATIC_BREAK = re.compile(r"([-*_])(?: ?\1){2,}")  # "---", "* * *", as in Markdown
+# Prefixes bound to the namespaces an HTML parser knows by their bare names: XHTML, SVG, MathML.
+_KNOWN_NAMESPACE_PREFIX = re.compile(
+    r"""xmlns:([\w.-]+)\s*=\s*["']http://www\.w3\.org/(?:1999/xhtml|2000/svg|1998/Math/MathML)["']"""
+)
+_SELF_CLOSED = re.compile(r"<(?P<tag>[a-zA-Z][\w-]*)(?P<attributes>(?:\s[^<>]*?)?)\s*/>")
+_VOID_TAGS = _tag_names("area base br col embed hr img input link meta param source track wbr")
 
 
 # Named tuples rather than frozen dataclasses: a page makes hundreds of them, and they are
@@ -61,15 +76,19 @@ class Link(NamedTuple):
 
 
 class Block(NamedTuple):
-    """One visible line of the page."""
+    """One visible line of the page, or a thematic break between two parts of it."""
 
-    text: str
+    text: str  # empty for a thematic break
     links: tuple[Link, ...] = ()
     node: LexborNode | None = None  # the nearest block-level element; None for plain text
 
     @property
     def tag(self) -> str | None:
         return self.node.tag if self.node is not None else None
+
+    @property
+    def is_break(self) -> bool:
+        return not self.text
 
 
 def page_blocks(text: str) -> list[Block]:
@@ -84,33 +103,70 @@ def plain_blocks(text: str) -> list[Block]:
     blocks = []
     for line in text.splitlines():
         squashed = squash_whitespace(line)
-        if squashed:
+        if _PLAIN_THEMATIC_BREAK.fullmatch(squashed):
+            blocks.append(Block(""))
+        elif squashed:
             blocks.append(Block(squashed))
     return blocks
 
 
 def html_blocks(html: str) -> list[Block]:
     """The visible blocks of an HTML document, skipping scripts, hidden elements and navigation."""
+    html = html.removeprefix("\ufeff")  # a byte-order mark before the doctype would start the body
+    if _XML_DECLARATION.match(html) or "xmlns:" in html:
+        html = _xml_as_html(html)
     tree = LexborHTMLParser(html)
     root = tree.body or tree.root
     if root is None:
         return []
     _remove_invisible(root)
-    _replace_times_by_dates(root)
+    _replace_by_visible_text(root)
     return _read_blocks(root)
 
 
+def _xml_as_html(xhtml: str) -> str:
+    """An XHTML document rewritten as the HTML a browser builds from it, for an HTML parser.
+
+    In XML, `<span/>` is an empty element and `<h:p>` (with the XHTML namespace bound to `h`)
+    is a paragraph; an HTML parser reads the first as an unclosed span and the second as an
+    unknown element. Prefixes of the SVG and MathML namespaces go too, for the same reason.
+    """
+    prefixes = "|".join(re.escape(p) for p in _KNOWN_NAMESPACE_PREFIX.findall(xhtml))
+    if prefixes:
+        xhtml = re.sub(rf"<(/?)(?:{prefixes}):", r"<\1", xhtml)
+    return _SELF_CLOSED.sub(_close_empty_element, xhtml)
+
+
+def _close_empty_element(match: re.Match[str]) -> str:
+    tag, attributes = match.group("tag"), match.group("attributes")
+    if tag.lower() in _VOID_TAGS:
+        return match.group(0)
+    return f"<{tag}{attributes}></{tag}>"
+
+
 def squash_whitespace(text: str) -> str:
-    """Collapse runs of whitespace to single spaces, drop zero-width characters, strip the ends."""
+    """Collapse runs of whitespace to single spaces, drop invisible characters, strip the ends.
+
+    Hyphens that look like the ASCII one become it: "h-index" with a non-breaking hyphen
+    (U+2011) reads as the label it shows.
+    """
     text = text.strip()
     if text.isascii():  # O(1) in CPython; then a few fast scans settle the common case
-        if not any(c in text for c in _ASCII_SQUASHED):
-            return text
-        return " ".join(text.split())
-    # isprintable() is False for every whitespace and zero-width character but the plain space.
+        # Written out: each `in` is a fast scan, a loop over the characters would cost more.
+        squashed = not (
+            "  " in text
+            or "\n" in text
+            or "\t" in text
+            or "\r" in text
+            or "\f" in text
+            or "\v" in text
+        )
+        return text if squashed else " ".join(text.split())
+    text = _HYPHEN_LOOKALIKE.sub("-", _INVISIBLE.sub("", text))
+    # isprintable() is False for every whitespace character but the plain space.
     if text.isprintable() and "  " not in text:
         return text
-    return " ".join(text.translate(_ZERO_WIDTH).split())
+    return " ".join(text.split())
 
 
 def ancestors(node: LexborNode) -> Iterator[LexborNode]:
@@ -142,7 +198,53 @@ def _remove_invisible(root: LexborNode) -> None:
     doomed = [node for node in root.css(_REMOVED) if _is_invisible(node)]
     # Innermost first: decomposing an element frees its descendants.
     for node in reversed(doomed):
-        node.decompose()
+        name = _icon_link_name(node) if node.tag == "svg" else None
+        if name:
+            node.replace_with(f" {name} ")
+        else:
+            node.decompose()
+
+
+def _icon_link_name(icon: LexborNode) -> str | None:
+    """The name of a link that shows nothing but this icon, as a screen reader says it.
+
+    A link with text of its own (shown, or for screen readers only) keeps it; otherwise the
+    name is the link's `aria-label`, else the icon's `<title>` tooltip, else the link's
+    `title`: a Code badge drawn as an icon still says "Code".
+    """
+    link = _enclosing_link(icon)
+    if link is None:
+        return None
+    beside = link.text(deep=True).replace(icon.text(deep=True), "", 1)
+    if any(character.isalnum() for character in beside):
+        return None
+    attrs = link.attributes
+    tooltips = [title.text() for title in icon.css("title")]
+    for name in (attrs.get("aria-label"), *tooltips, attrs.get("title")):
+        if name and name.strip():
+            return name.strip()
+    return None
+
+
+def _names_icon_only_link(node: LexborNode) -> bool:
+    """Whether screen-reader-only text is all its link says besides icons: the link's name."""
+    link = _enclosing_link(node)
+    if link is None:
+        return False
+    rest = link.text(deep=True).replace(node.text(deep=True), "", 1)
+    for icon in link.css("svg"):
+        rest = rest.replace(icon.text(deep=True), "", 1)
+    return not any(character.isalnum() for character in rest)
+
+
+def _enclosing_link(node: LexborNode) -> LexborNode | None:
+    """The link that an element sits in, inside its line."""
+    parent = node.parent
+    while parent is not None and parent.tag in _INLINE_TAGS:
+        if parent.tag == "a":
+            return parent
+        parent = parent.parent
+    return None
 
 
 def _is_invisible(node: LexborNode) -> bool:
@@ -150,14 +252,14 @@ def _is_invisible(node: LexborNode) -> bool:
     tag = node.tag
     if tag in _ALWAYS_REMOVED_TAGS:
         return True
-    attrs = node.attrs
+    attrs = node.attributes  # one dict: many times faster than a lookup per attribute
     if "hidden" in attrs or _HIDDEN_STYLE.search(attrs.get("style") or ""):
         return True
     if (attrs.get("role") or "").strip().lower() in _CHROME_ROLES:
         return True
     classes = attrs.get("class") or ""
     if not _SCREEN_READER_CLASSES.isdisjoint(classes.split()):
-        return True
+        return not _names_icon_only_link(node)
     if attrs.get("aria-hidden") == "true" and _is_icon(node, classes):
         return True
     return tag == "footer" and not any(a.tag in _SECTIONING_TAGS for a in ancestors(node))
@@ -175,9 +277,18 @@ def _is_icon(node: LexborNode, classes: str) -> bool:
     return not any(character.isalnum() for character in text)
 
 
-def _replace_times_by_dates(root: LexborNode) -> None:
-    """Read `<time datetime>` as its ISO date, which is more exact than its visible text."""
-    for node in root.css("time[datetime]"):
+def _replace_by_visible_text(root: LexborNode) -> None:
+    """Replace the elements that stand for a text by that text.
+
+    `<time datetime>` reads as its ISO date, which is more exact than its visible text, and
+    `<img alt>` as its alt text, which text browsers and screen readers show in its place.
+    """
+    for node in root.css("time[datetime], img[alt]"):
+        if node.tag == "img":
+            alt = (node.attrs.get("alt") or "").strip()
+            if alt:
+                node.replace_with(f" {alt} ")  # an image is a box of its own inside the line
+            continue
         match = _ISO_DATE_PREFIX.match(node.attrs.get("datetime") or "")
         if match:
             node.replace_with(match.group(1))
@@ -216,8 +327,12 @@ def _read_blocks(root: LexborNode) -> list[Block]:
 
     for node in root.traverse(include_text=True):
         if not node.is_text_node:
-            if texts and node.tag not in non_breaking_tags:
-                flush()
+            tag = node.tag
+            if tag not in non_breaking_tags:
+                if texts:
+                    flush()
+                if tag == "hr":
+                    blocks.append(Block("", (), node))
             continue
         text = node.text_content or ""
         if not text or text.isspace():
@@ -233,11 +348,12 @@ def _read_blocks(root: LexborNode) -> list[Block]:
         href = None
         if parent.tag in inline_tags:
             parent, href = _context(parent)
-        if href is None and wrapped:
-            href = wrapped.get(parent.mem_id)
         parent_id = parent.mem_id
+        if href is None and wrapped:
+            href = wrapped.get(parent_id)
         if parent_id != block_id:
-            flush()
+            if texts:
+                flush()
             block, block_id = parent, parent_id
             preformatted = parent.tag in _PREFORMATTED_TAGS
         elif space_pending:
