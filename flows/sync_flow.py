@@ -1,4 +1,4 @@
-"""The sync flow: one task per profile, bounded concurrency, a Markdown report artifact."""
+"""The sync flow: one task per batch of a few profiles, bounded concurrency, a report artifact."""
 
 from __future__ import annotations
 
@@ -8,28 +8,37 @@ from prefect import flow, task, unmapped
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture
-from prefect.runtime import flow_run
+from prefect.runtime import flow_run, task_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from tracker.alerts.deliver import DeliveryReport
 from tracker.session import RunSummary, SyncSession, superseded, sync_session
 from tracker.settings import Settings
 from tracker.shards import Shard
-from tracker.sync import Syncer, SyncResult
+from tracker.sync import SyncResult
 
 REPORT_ARTIFACT_KEY = "tracker-sync-report"
 
 
+def _batch_name() -> str:
+    first, *rest = task_run.parameters["profile_ids"]
+    return f"sync-{first}" + (f"-and-{len(rest)}-more" if rest else "")
+
+
 @task(
     name="sync-profile",
-    task_run_name="sync-{profile_id}",
+    task_run_name=_batch_name,
     retries=2,
     retry_delay_seconds=[1, 5],
     cache_policy=NONE,
 )
-def sync_profile(syncer: Syncer, run_id: int, profile_id: str) -> SyncResult:
-    """Fetch, parse and store one profile; expected failures are results, not exceptions."""
-    return syncer.sync(run_id, profile_id)
+def sync_profile(session: SyncSession, profile_ids: list[str]) -> list[SyncResult]:
+    """Fetch, parse and store a batch of profiles; expected failures are results, not exceptions.
+
+    A retry syncs only the profiles of the batch that raised.
+    """
+    return session.sync_batch(profile_ids)
 
 
 @task(name="deliver-alerts", cache_policy=NONE, persist_result=False)
@@ -59,10 +68,13 @@ def sync_flow(
         return None
     chosen_shard = Shard.parse(shard) if shard else None
     with sync_session(settings, profile_ids, shard=chosen_shard, as_of=as_of) as session:
-        futures = sync_profile.map(unmapped(session.syncer), session.run_id, session.profile_ids)
+        batches = session.batches(settings.concurrency)
+        # quote: Prefect need not look inside the session for futures, task after task
+        futures = sync_profile.map(unmapped(quote(session)), batches)
         results = [
-            _result(session, profile_id, future)
-            for profile_id, future in zip(session.profile_ids, futures, strict=True)
+            result
+            for batch, future in zip(batches, futures, strict=True)
+            for result in session.batch_results(batch, _crash(future))
         ]
         summary = session.finish(results)
         summary = summary.with_alerts(deliver_alerts(session))
@@ -74,11 +86,11 @@ def sync_flow(
     return summary
 
 
-def _result(session: SyncSession, profile_id: str, future: PrefectFuture[SyncResult]) -> SyncResult:
-    state = future.wait() or future.state
-    if state.is_completed():
-        return future.result()
-    return session.internal_failure(profile_id, state.message or str(state.name))
+def _crash(future: PrefectFuture[list[SyncResult]]) -> str | None:
+    """Why the task failed after its retries, or None when it completed."""
+    future.wait()
+    state = future.state
+    return None if state.is_completed() else state.message or str(state.name)
 
 
 def run_sync(

@@ -11,7 +11,7 @@ from importlib.resources import files
 
 from rich.console import Console
 
-from tracker.cli.tables import history_table
+from tracker.cli.history_views import load_history, print_history
 from tracker.demo_page import render_profile_html
 from tracker.errors import UserInputError
 from tracker.pageserver import PageServer, Response
@@ -20,7 +20,6 @@ from tracker.report import build_report, render_terminal
 from tracker.settings import Settings
 from tracker.sources.profile_page import SOURCE
 from tracker.store import Profile, Store
-from tracker.store.queries import metric_history
 
 PROFILE_ID = "hankook-lee"
 PAGE_PATH = "/researchers/hankook-lee"
@@ -108,12 +107,12 @@ def run_demo(settings: Settings, *, days: int, console: Console) -> None:
             )
     with Store.open(settings.db_path, read_only=True) as store:
         console.print()
-        console.print(history_table(metric_history(store, PROFILE_ID)))
+        print_history(load_history(store, PROFILE_ID), console)
         console.print()
         render_terminal(build_report(store, generated_at=datetime.now(UTC)), console)
     console.print(
         f"\nExplore the demo data: tracker --db {settings.db_path} list | history {PROFILE_ID} "
-        f"| papers {PROFILE_ID} | changes | report --format md\n"
+        f"| papers {PROFILE_ID} | changes | report --format html --output report.html\n"
         f"The local Prefect server keeps running at {os.environ.get('PREFECT_API_URL')} for "
         "later commands; `tracker server stop` stops it.",
         markup=False,

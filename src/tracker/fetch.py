@@ -13,6 +13,7 @@ No message ever contains a query string, userinfo or a header value: URLs go thr
 from __future__ import annotations
 
 import codecs
+import logging
 import random
 import re
 import threading
@@ -67,6 +68,22 @@ class OffHostRedirectError(FetchError):
         """Where the redirect pointed, redacted like every URL in messages."""
 
 
+class _RedactedRequestLog(logging.Filter):
+    """httpx logs every request's URL at INFO, query string (API keys) and all: not ours."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_url(str(arg)) if isinstance(arg, httpx.URL) else arg for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactedRequestLog())
+# httpcore's DEBUG trace prints raw response headers: a Location or a cookie may carry a key.
+logging.getLogger("httpcore").setLevel(logging.INFO)
+
+
 @dataclass(frozen=True)
 class FetchResult:
     """A fetched page; on 304 `not_modified` is set and `body` is empty."""
@@ -101,8 +118,11 @@ def decode_body(body: bytes, content_type: str | None) -> str:
     """The body as text: BOM, else Content-Type charset, else <meta> charset, else UTF-8.
 
     Never raises: undecodable bytes become U+FFFD and an unknown charset means UTF-8.
+    When the header and the <meta> disagree and one of them says UTF-8, the bytes decide:
+    a server's default charset (often ISO-8859-1) must not garble a page that says and is
+    UTF-8, or report its non-ASCII titles as changed.
     """
-    charset = _bom_charset(body) or _header_charset(content_type) or _meta_charset(body)
+    charset = _bom_charset(body) or _declared_charset(body, content_type)
     if charset is not None:
         try:
             return body.decode(charset, errors="replace")
@@ -113,6 +133,33 @@ def decode_body(body: bytes, content_type: str | None) -> str:
 
 def _bom_charset(body: bytes) -> str | None:
     return next((name for bom, name in _BOMS if body.startswith(bom)), None)
+
+
+def _declared_charset(body: bytes, content_type: str | None) -> str | None:
+    header, meta = _header_charset(content_type), _meta_charset(body)
+    if header is None or meta is None:
+        return header or meta
+    header_utf8, meta_utf8 = _is_utf8_name(header), _is_utf8_name(meta)
+    if header_utf8 == meta_utf8:
+        return header
+    if _is_utf8(body):
+        return header if header_utf8 else meta
+    return meta if header_utf8 else header
+
+
+def _is_utf8_name(charset: str) -> bool:
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _header_charset(content_type: str | None) -> str | None:
@@ -330,6 +377,10 @@ class Fetcher:
                 raise _Retryable(
                     FetchError, f"fetching {shown} timed out after {seconds} s"
                 ) from exc
+            except httpx.InvalidURL:
+                # httpx builds the next request of every redirect, even unfollowed: a Location
+                # such as `javascript:alert(1)` fails there, before we can look at it.
+                raise FetchError(f"{shown} redirected to an invalid URL; not followed") from None
             except httpx.ConnectError as exc:
                 raise _Retryable(
                     FetchError, f"could not connect to {url.host}: {_reason(exc)}"

@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
+from urllib.parse import quote, urlsplit
 
 from tracker.archive import Archive
-from tracker.credentials import Credentials, authorise, unsigned
+from tracker.credentials import Credentials, authorise, secrets, unsigned
 from tracker.errors import FetchError
-from tracker.fetch import Fetcher, FetchResult, decode_body
+from tracker.fetch import Fetcher, FetchResult, decode_body, redact_url
 from tracker.sources.base import Page, Source
 
 BUNDLE_CONTENT_TYPE = "application/vnd.tracker.pages+json"
 MAX_PAGES = 200  # 20,000 papers at Scholar's 100 a page; a page loop stops here
+REDACTED = b"[redacted]"
 
 
 def fetch_pages(
@@ -30,14 +32,25 @@ def fetch_pages(
     etag: str | None = None,
     last_modified: str | None = None,
 ) -> list[FetchResult]:
-    """The profile's first page and every page after it; only the first is conditional."""
-    first = _fetch(fetcher, source, source.request_url(url), credentials, etag, last_modified)
+    """The profile's first page and every page after it; only the first is conditional.
+
+    A next page is only fetched from a host the profile's pages came from: what a page
+    says cannot send tracker anywhere else.
+    """
+    requested = source.request_url(url)
+    first = _fetch(fetcher, source, requested, credentials, etag, last_modified)
     pages = [first]
     if first.not_modified:
         return pages
     while (following := source.next_url(_page(pages[-1]))) is not None:
         if len(pages) >= MAX_PAGES:
             raise FetchError(f"the profile has more than {MAX_PAGES} pages; stopped there")
+        hosts = {_host(requested), *(_host(page.url) for page in pages)}
+        if _host(following) not in hosts:
+            raise FetchError(
+                f"the page {redact_url(pages[-1].url)} names its next page on another host"
+                f" ({redact_url(following)}); not followed"
+            )
         pages.append(_fetch(fetcher, source, following, credentials, None, None))
     return pages
 
@@ -80,8 +93,27 @@ def _fetch(
 ) -> FetchResult:
     signed_url, headers = authorise(source.kind, url, credentials)
     page = fetcher.fetch(signed_url, etag=etag, last_modified=last_modified, headers=headers)
-    # An API key in a query string must not reach the archive or the database.
-    return page if signed_url == url else replace(page, url=unsigned(page.url))
+    # An API key must not reach the archive or the database: not in the URL, nor in a body
+    # that echoes the request (an error page quoting its URL, say).
+    body = _without_secrets(page.body, secrets(credentials))
+    if signed_url == url and body is page.body:
+        return page
+    return replace(page, url=page.url if signed_url == url else unsigned(page.url), body=body)
+
+
+def _without_secrets(body: bytes, values: Sequence[str]) -> bytes:
+    for value in values:
+        for form in {value, quote(value, safe="")}:
+            if form and form.encode() in body:
+                body = body.replace(form.encode(), REDACTED)
+    return body
+
+
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def _page(page: FetchResult) -> Page:

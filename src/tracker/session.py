@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,13 @@ from tracker.sync import Clock, Syncer, SyncResult, run_status, utc_now
 
 if TYPE_CHECKING:
     from tracker.alerts.deliver import DeliveryReport
+
+# The flow runs one task per batch of profiles: a task costs Prefect some milliseconds of its
+# own and of its server's time, as much as syncing a profile whose page did not change. Each
+# worker gets several batches (so a slow one does not hold the run up), and a batch holds
+# few profiles (so a retried batch is quick); a small run is one task per profile.
+MAX_BATCH = 25
+BATCHES_PER_WORKER = 4
 
 
 class RunSummary(BaseModel):
@@ -55,10 +63,50 @@ class SyncSession:
     syncer: Syncer
     run_id: int
     profile_ids: list[str]
+    _results: dict[str, SyncResult] = field(default_factory=dict, repr=False)
+    _errors: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def store(self) -> Store:
         return self.syncer.store
+
+    def batches(self, workers: int) -> list[list[str]]:
+        """The run's profiles in consecutive batches, one flow task each."""
+        wanted = workers * BATCHES_PER_WORKER
+        size = max(1, min(MAX_BATCH, math.ceil(len(self.profile_ids) / wanted)))
+        ids = self.profile_ids
+        return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+    def sync_batch(self, profile_ids: Sequence[str]) -> list[SyncResult]:
+        """Sync the profiles of a batch that this run has not synced yet.
+
+        A profile that raises does not stop the others; the first error is raised once the
+        batch is done, so a retry of the batch syncs only the profiles that raised.
+        """
+        first_error: Exception | None = None
+        for profile_id in profile_ids:
+            if profile_id in self._results:
+                continue
+            try:
+                self._results[profile_id] = self.syncer.sync(self.run_id, profile_id)
+            except Exception as error:
+                self._errors[profile_id] = f"{type(error).__name__}: {error}"
+                first_error = first_error or error
+            else:
+                self._errors.pop(profile_id, None)
+        if first_error is not None:
+            raise first_error
+        return [self._results[profile_id] for profile_id in profile_ids]
+
+    def batch_results(
+        self, profile_ids: Sequence[str], crash: str | None = None
+    ) -> list[SyncResult]:
+        """The batch's results; a profile without one (its task crashed) is recorded failed."""
+        return [
+            self._results.get(profile_id)
+            or self.internal_failure(profile_id, self._errors.get(profile_id) or crash or "")
+            for profile_id in profile_ids
+        ]
 
     def internal_failure(self, profile_id: str, message: str) -> SyncResult:
         """Record a profile whose task crashed after its retries."""

@@ -5,7 +5,8 @@ The flows call these functions; the benchmarks' bare loop calls them too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,12 +16,13 @@ from tracker.alerts.record import record_sync_events
 from tracker.archive import Archive
 from tracker.changes import Change, diff
 from tracker.credentials import Credentials
-from tracker.errors import BlockedError, FetchError, ParseError
-from tracker.fetch import Fetcher, FetchResult, OffHostRedirectError
-from tracker.pages import archive_pages, decoded, fetch_pages
+from tracker.errors import BlockedError, FetchError, ParseError, StorageError
+from tracker.fetch import Fetcher, FetchResult, OffHostRedirectError, redact_url
+from tracker.pages import archive_pages, archived_pages, decoded, fetch_pages
 from tracker.plausibility import implausible_reason
 from tracker.records import ProfileRecord
 from tracker.sources import get_source
+from tracker.sources.base import Page
 from tracker.store import FetchOutcome, FetchStatus, Profile, RunStatus, Store
 
 Clock = Callable[[], datetime]
@@ -92,7 +94,18 @@ class Syncer:
                 "the server sent an empty page",
                 first,
             )
-        digest, content_type = archive_pages(self.archive, pages)
+        if (sign_in := _sign_in_page(profile.url, pages)) is not None:
+            reason = BlockedError(f"the site redirected to a sign-in page ({sign_in})").one_line()
+            return self._record_failure(
+                run_id, profile, FetchStatus.BLOCKED, fetched_at, reason, first
+            )
+        try:
+            digest, content_type = archive_pages(self.archive, pages)
+        except StorageError as error:  # a full disk, say: the fetch failed, nothing is half-kept
+            reason = f"could not keep the page in the archive: {error.one_line()}"
+            return self._record_failure(
+                run_id, profile, FetchStatus.FAILED, fetched_at, reason, first
+            )
         if digest == profile.content_sha256:
             return self._record_not_modified(
                 run_id, profile, fetched_at, first, digest, content_type
@@ -104,13 +117,21 @@ class Syncer:
             content_sha256=digest,
             content_type=content_type,
         )
+        texts = decoded(pages)
         try:
-            record = source.parse_pages(decoded(pages), fetched_at=fetched_at)
+            record = source.parse_pages(texts, fetched_at=fetched_at)
         except BlockedError as error:
             return self._record_failure(
                 run_id, profile, FetchStatus.BLOCKED, fetched_at, error.one_line(), first
             )
         except ParseError as error:
+            if looks_refused(texts):
+                reason = BlockedError(
+                    f"the site sent a CAPTCHA or sign-in page instead of the profile ({error})"
+                ).one_line()
+                return self._record_failure(
+                    run_id, profile, FetchStatus.BLOCKED, fetched_at, reason, first
+                )
             return self._record_failure(
                 run_id,
                 profile,
@@ -120,6 +141,10 @@ class Syncer:
                 first,
                 digest,
                 content_type,
+            )
+        if (cut_short := self._cut_short(profile, texts, record)) is not None:
+            return self._record_failure(
+                run_id, profile, FetchStatus.FAILED, fetched_at, cut_short, first
             )
         with self.store.transaction() as con:
             result = record_snapshot(self.store, con, run_id, profile.id, outcome, record)
@@ -137,6 +162,41 @@ class Syncer:
                 con, profile_id=profile.id, run_id=run_id, result=result, detected_at=fetched_at
             )
         return result
+
+    def _cut_short(
+        self, profile: Profile, pages: Sequence[Page], record: ProfileRecord
+    ) -> str | None:
+        """Why the page looks served in part, or None.
+
+        A page that ends before the closing </html> the last good page had, and misses
+        papers that page listed, was cut short: storing it would report them removed.
+        """
+        if not any(_unclosed_html(page.text) for page in pages):
+            return None
+        previous = self.store.current_record(profile.id)
+        if previous is None or profile.content_sha256 is None:
+            return None
+        missing = {paper.key for paper in previous.papers} - {paper.key for paper in record.papers}
+        if not missing or not self._last_good_page_closed(profile, profile.content_sha256):
+            return None
+        return (
+            f"the page looks cut short: it ends before its closing </html> tag and "
+            f"{len(missing)} of its {len(previous.papers)} papers are missing; "
+            "the previous data is kept"
+        )
+
+    def _last_good_page_closed(self, profile: Profile, digest: str) -> bool:
+        rows = self.store.query(
+            "SELECT content_type FROM fetches WHERE profile_id = ? AND content_sha256 = ? "
+            "ORDER BY id DESC LIMIT 1",
+            [profile.id, digest],
+        )
+        content_type = rows[0][0] if rows else None
+        try:
+            pages = archived_pages(self.archive, digest, content_type, profile.url)
+        except StorageError:
+            return False
+        return all(_HTML_END.search(page.text) for page in pages)
 
     def record_failure(self, run_id: int, profile_id: str, reason: str) -> SyncResult:
         """Record a failure that happened outside the fetch (a crashed task, say)."""
@@ -204,11 +264,35 @@ class Syncer:
 
 
 SIGN_IN_HINTS = ("accounts.google.", "/signin", "/sign-in", "/login", "/sorry/", "captcha")
+# What a page that failed to parse says when it is a refusal rather than a redesign.
+_REFUSAL = re.compile(
+    r"captcha|unusual\s+traffic|not\s+a\s+robot|verify\s+(?:that\s+)?you\s+are\s+(?:a\s+)?human"
+    r"|\btype\s*=\s*[\"']?password",  # a password field
+    re.IGNORECASE,
+)
+_HTML_START = re.compile(r"<(?:[\w-]+:)?html[\s>]", re.IGNORECASE)
+_HTML_END = re.compile(r"</(?:[\w-]+:)?html\s*>", re.IGNORECASE)
 
 
 def is_sign_in(url: str) -> bool:
     """Does a redirect target look like a sign-in or CAPTCHA page (the site refused us)?"""
     return any(hint in url.lower() for hint in SIGN_IN_HINTS)
+
+
+def looks_refused(pages: Sequence[Page]) -> bool:
+    """Does a page that did not parse look like a CAPTCHA or a sign-in form?"""
+    return any(_REFUSAL.search(page.text) for page in pages)
+
+
+def _sign_in_page(profile_url: str, pages: Sequence[FetchResult]) -> str | None:
+    """Where a redirect on the profile's own host led, when that looks like a sign-in page."""
+    if is_sign_in(profile_url):
+        return None
+    return next((redact_url(page.url) for page in pages if is_sign_in(page.url)), None)
+
+
+def _unclosed_html(text: str) -> bool:
+    return _HTML_START.search(text) is not None and _HTML_END.search(text) is None
 
 
 def record_snapshot(

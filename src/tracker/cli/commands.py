@@ -14,10 +14,11 @@ from pydantic import TypeAdapter
 
 from tracker.cli import history_views
 from tracker.cli.app import app, err, out, state
-from tracker.cli.history_views import HistoryOutput, ReportOutput
 from tracker.cli.options import (
     ChangesFormat,
+    HistoryOutput,
     ParseFormat,
+    ReportOutput,
     TableOrJson,
     parse_moment,
 )
@@ -404,3 +405,7 @@ def _valid_id(profile_id: str) -> str:
 from tracker.cli.alerts import alerts_app  # noqa: E402
 
 app.add_typer(alerts_app, name="alerts")
+
+from tracker.cli.check import check  # noqa: E402
+
+app.command("check")(check)

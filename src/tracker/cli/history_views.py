@@ -9,7 +9,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tracker.cli.options import HistoryOutput
 from tracker.cli.tables import history_table
 from tracker.errors import UserInputError
 from tracker.history import DELTA_DAYS, Every, MetricTrend, Observation, auto_every, trends
@@ -33,20 +33,6 @@ from tracker.store.queries import (
 )
 
 RECENT_DAYS = 30  # "recent" citation changes of papers
-
-
-# The options.py enums plus parquet and html (these commands' own choices).
-class HistoryOutput(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    parquet = "parquet"
-
-
-class ReportOutput(StrEnum):
-    md = "md"
-    json = "json"
-    html = "html"
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,11 @@ class TableOrJson(StrEnum):
     json = "json"
 
 
-class HistoryFormat(StrEnum):
+class HistoryOutput(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+    parquet = "parquet"
 
 
 class ChangesFormat(StrEnum):
@@ -28,9 +29,10 @@ class ChangesFormat(StrEnum):
     json = "json"
 
 
-class ReportFormat(StrEnum):
+class ReportOutput(StrEnum):
     md = "md"
     json = "json"
+    html = "html"
 
 
 class ParseFormat(StrEnum):

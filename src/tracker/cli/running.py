@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.table import Table
 
 from tracker.cli.app import err, out
+from tracker.cli.progress import sync_progress
 from tracker.errors import UserInputError
 from tracker.fetch import Fetcher, decode_body
 from tracker.pages import decoded, fetch_pages
@@ -52,12 +53,15 @@ def sync_with_prefect(
     with Store.open(settings.db_path) as store:  # fail fast, before starting Prefect
         for profile_id in profile_ids or []:
             store.profile(profile_id)
-        if not store.profiles(ids=profile_ids):
+        chosen = store.profiles(ids=profile_ids)
+        if not chosen:
             raise UserInputError("no profiles to sync", hint="add one with `tracker add URL`")
     use_prefect_server(settings.data_dir)
     from flows.sync_flow import run_sync
 
-    return run_sync(settings, profile_ids, shard=shard, as_of=as_of)
+    total = len([p for p in chosen if not shard or Shard.parse(shard).holds(p.id)])
+    with sync_progress(settings.db_path, total, err):
+        return run_sync(settings, profile_ids, shard=shard, as_of=as_of)
 
 
 def summary_table(summary: RunSummary) -> Table:
