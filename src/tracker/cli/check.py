@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tracker.archive import Archive
 from tracker.cli.app import out, state
-from tracker.integrity import check_invariants
 from tracker.store import Store
 
 EXIT_BROKEN = 1
@@ -14,6 +12,9 @@ EXIT_BROKEN = 1
 
 def check(ctx: typer.Context) -> int:
     """Check the database and the page archive against tracker's invariants; exit 1 if broken."""
+    from tracker.archive import Archive
+    from tracker.integrity import check_invariants
+
     settings = state(ctx).settings()
     with Store.open(settings.db_path, read_only=True) as store:
         problems = check_invariants(store, Archive(settings.archive_dir))

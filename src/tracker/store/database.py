@@ -6,7 +6,6 @@ transactions. Another process holding the file gets `StorageBusyError`.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +15,6 @@ from types import TracebackType
 from typing import Any, Self
 
 import duckdb
-import pyarrow as pa
 
 from tracker.changes import Change
 from tracker.errors import StorageBusyError, StorageError, UserInputError
@@ -296,6 +294,8 @@ class Store:
 
         Only what changed is written: an unchanged snapshot writes nothing here.
         """
+        from tracker.store import bulk  # pyarrow: only writing commands pay for it
+
         observed_at = to_db_time(record.fetched_at)
         con.execute(
             "UPDATE profiles SET name = ?, affiliation = ? WHERE id = ? "
@@ -308,19 +308,8 @@ class Store:
             else {c.metric: c.new for c in changes if c.metric is not None and c.new is not None}
         )
         if changed_metrics:
-            _insert_arrow(
-                con,
-                "metric_observations",
-                pa.table(
-                    {
-                        "profile_id": [profile_id] * len(changed_metrics),
-                        "metric": list(changed_metrics),
-                        "observed_at": [observed_at] * len(changed_metrics),
-                        "value": [float(v) for v in changed_metrics.values()],
-                        "fetch_id": [fetch_id] * len(changed_metrics),
-                    }
-                ),
-                replace=True,  # two syncs in the same instant: the later value stands
+            bulk.insert_metric_observations(
+                con, profile_id, changed_metrics, observed_at=observed_at, fetch_id=fetch_id
             )
         touched = (
             {paper.key for paper in record.papers}
@@ -329,7 +318,7 @@ class Store:
         )
         upserts = [paper for paper in record.papers if paper.key in touched]
         if upserts:
-            _upsert_papers(con, profile_id, upserts, observed_at)
+            bulk.upsert_papers(con, profile_id, upserts, observed_at)
         removed = [c.paper_key for c in changes if c.kind == "paper_removed"]
         if removed:
             con.execute(
@@ -337,8 +326,8 @@ class Store:
                 [observed_at, profile_id, removed],
             )
         if changes and not baseline:
-            _insert_changes(con, run_id, fetch_id, profile_id, observed_at, changes)
-        _record_citations_per_year(con, profile_id, record.citations_per_year, observed_at)
+            bulk.insert_changes(con, run_id, fetch_id, profile_id, observed_at, changes)
+        bulk.record_citations_per_year(con, profile_id, record.citations_per_year, observed_at)
 
     # reparse
 
@@ -358,122 +347,6 @@ class Store:
     ) -> None:
         con.execute(
             "UPDATE fetches SET status = ?, reason = ? WHERE id = ?", [status, reason, fetch_id]
-        )
-
-
-def _insert_arrow(
-    con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table, *, replace: bool = False
-) -> None:
-    con.register("_rows", rows)
-    try:
-        verb = "INSERT OR REPLACE" if replace else "INSERT"
-        con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _rows")
-    finally:
-        con.unregister("_rows")
-
-
-def _upsert_papers(
-    con: duckdb.DuckDBPyConnection,
-    profile_id: str,
-    papers: Sequence[Paper],
-    observed_at: datetime,
-) -> None:
-    columns: dict[str, list[Any]] = {name: [] for name in PAPER_COLUMNS}
-    for paper in papers:
-        for name in PAPER_COLUMNS:
-            columns[name].append(getattr(paper, name))
-    rows = pa.table(
-        {
-            "profile_id": [profile_id] * len(papers),
-            **{
-                name: pa.array(values, type=_PAPER_TYPES.get(name))
-                for name, values in columns.items()
-            },
-            "first_seen": [observed_at] * len(papers),
-            "removed_at": pa.array([None] * len(papers), type=pa.timestamp("us")),
-        }
-    )
-    updates = ", ".join(f"{name} = excluded.{name}" for name in (*PAPER_COLUMNS[1:], "removed_at"))
-    con.register("_papers", rows)
-    try:
-        con.execute(
-            f"INSERT INTO papers BY NAME SELECT * FROM _papers ON CONFLICT DO UPDATE SET {updates}"
-        )
-    finally:
-        con.unregister("_papers")
-
-
-_PAPER_TYPES: dict[str, pa.DataType] = {
-    "authors": pa.list_(pa.string()),
-    "published": pa.date32(),
-    "year": pa.int32(),
-    "citations": pa.int32(),
-    "category": pa.string(),
-    "venue": pa.string(),
-    "code_url": pa.string(),
-    "url": pa.string(),
-    "arxiv_id": pa.string(),
-    "doi": pa.string(),
-    "abstract": pa.string(),
-}
-
-
-def _insert_changes(
-    con: duckdb.DuckDBPyConnection,
-    run_id: int,
-    fetch_id: int,
-    profile_id: str,
-    detected_at: datetime,
-    changes: Sequence[Change],
-) -> None:
-    count = len(changes)
-    ids = con.execute("SELECT nextval('change_id_seq') FROM range(?)", [count]).fetchall()
-    rows = pa.table(
-        {
-            "id": [row[0] for row in ids],
-            "run_id": [run_id] * count,
-            "fetch_id": [fetch_id] * count,
-            "profile_id": [profile_id] * count,
-            "detected_at": [detected_at] * count,
-            "kind": [c.kind.value for c in changes],
-            "metric": pa.array([c.metric for c in changes], type=pa.string()),
-            "paper_key": pa.array([c.paper_key for c in changes], type=pa.string()),
-            "paper_title": pa.array([c.paper_title for c in changes], type=pa.string()),
-            "old": [json.dumps(c.old) for c in changes],
-            "new": [json.dumps(c.new) for c in changes],
-            "fields": pa.array([list(c.fields) for c in changes], type=pa.list_(pa.string())),
-        }
-    )
-    _insert_arrow(con, "changes", rows)
-
-
-def _record_citations_per_year(
-    con: duckdb.DuckDBPyConnection, profile_id: str, counts: dict[int, int], observed_at: datetime
-) -> None:
-    """Write each year's count that differs from the last one stored (a year never disappears)."""
-    if not counts:
-        return
-    stored = dict(
-        con.execute(
-            "SELECT year, arg_max(citations, observed_at) FROM citations_per_year "
-            "WHERE profile_id = ? GROUP BY year",
-            [profile_id],
-        ).fetchall()
-    )
-    changed = {year: count for year, count in counts.items() if stored.get(year) != count}
-    if changed:
-        _insert_arrow(
-            con,
-            "citations_per_year",
-            pa.table(
-                {
-                    "profile_id": [profile_id] * len(changed),
-                    "year": pa.array(list(changed), type=pa.int32()),
-                    "citations": pa.array(list(changed.values()), type=pa.int32()),
-                    "observed_at": [observed_at] * len(changed),
-                }
-            ),
-            replace=True,
         )
 
 
