@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks import growth, memory, parse, prefect_server, reads, sync
+from benchmarks import growth, memory, parse, prefect_server, reads, shared, sync
 from benchmarks.report import Section, render, targets_line
 
 RUNS: dict[str, Callable[[Path, bool], Section]] = {
@@ -24,6 +24,7 @@ RUNS: dict[str, Callable[[Path, bool], Section]] = {
     "sync": lambda workdir, quick: sync.run(workdir, quick=quick),
     "reads": lambda workdir, quick: reads.run(workdir, quick=quick),
     "memory": lambda workdir, quick: memory.run(workdir, quick=quick),
+    "shared": lambda workdir, quick: shared.run(workdir, quick=quick),
 }
 NEED_PREFECT = {"sync", "memory"}
 

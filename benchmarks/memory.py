@@ -22,7 +22,6 @@ from tracker.pageserver import PageServer
 from tracker.store import Store
 
 TARGET_BYTES = 500 * 2**20
-CONCURRENCY = 8
 
 
 def run(workdir: Path, *, quick: bool) -> Section:
@@ -47,8 +46,8 @@ def run(workdir: Path, *, quick: bool) -> Section:
     peaks = json.loads(done.stdout.decode().strip().splitlines()[-1])
     section = Section(
         f"Memory: peak RSS of a process syncing {count:,} profiles through the flow",
-        f"one child process, concurrency {CONCURRENCY}: a run over {baseline_count:,} "
-        f"profiles (the baseline), then one over all {count:,}",
+        f"one child process, `tracker sync`'s settings (concurrency {peaks['concurrency']}): "
+        f"a run over {baseline_count:,} profiles (the baseline), then one over all {count:,}",
     )
     section.check(
         f"peak RSS after syncing {count:,} profiles",
@@ -82,17 +81,16 @@ def _max_rss() -> int:
 
 
 def child(db: Path, first: int) -> None:
-    """Sync the first profiles of `db`, then all of them; print the peak RSS after each."""
+    """Sync the first profiles of `db`, then all of them; print the peak RSS after each.
+
+    The settings are `tracker sync`'s (the environment's, default concurrency 4), but for
+    the politeness delay: the only host is the local server.
+    """
     from flows.sync_flow import run_sync
 
     from tracker.settings import FetchSettings, Settings
 
-    settings = Settings(
-        data_dir=db.parent,
-        db=db,
-        fetch=FetchSettings(politeness_delay=0),
-        concurrency=CONCURRENCY,
-    )
+    settings = Settings(data_dir=db.parent, db=db, fetch=FetchSettings(politeness_delay=0))
     with Store.open(db, read_only=True) as store:
         ids = [profile.id for profile in store.profiles()]
     startup = _max_rss()
@@ -104,7 +102,7 @@ def child(db: Path, first: int) -> None:
     if tenth.failed or every.failed or tenth.baseline + every.baseline != len(ids):
         raise RuntimeError(f"the syncs did not take every profile's baseline: {tenth}, {every}")
     peaks = {"startup": startup, "tenth": after_tenth, "all": _max_rss(), "seconds": seconds}
-    print(json.dumps(peaks))
+    print(json.dumps(peaks | {"concurrency": settings.concurrency}))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from prefect import serve
@@ -11,8 +12,15 @@ from prefect.exceptions import ObjectNotFound
 from prefect.schedules import Cron
 from prefect.types.entrypoint import EntrypointType
 
+from flows.merge_flow import merge_flow
 from flows.sync_flow import sync_flow
-from tracker.schedule import DEPLOYMENT_NAME, FLOW_NAME, ScheduleSpec
+from tracker.schedule import (
+    DEPLOYMENT_NAME,
+    FLOW_NAME,
+    MERGE_DEPLOYMENT_NAME,
+    MERGE_FLOW_NAME,
+    ScheduleSpec,
+)
 from tracker.settings import Settings
 
 
@@ -28,29 +36,58 @@ def daily_sync_deployment(spec: ScheduleSpec, settings: Settings) -> RunnerDeplo
     )
 
 
-def register_sharded_sync(spec: ScheduleSpec, pool: str, shards: int) -> list[str]:
+def register_sharded_sync(
+    spec: ScheduleSpec, pool: str, shards: int, shared: Path | None = None
+) -> list[str]:
     """One deployment per shard in a work pool, for workers on other machines.
 
     Each worker runs from a checkout of this repository and finds its database
-    through its own TRACKER_DB / TRACKER_DATA_DIR; returns the deployment names.
+    through its own TRACKER_DB / TRACKER_DATA_DIR; with `shared`, every worker
+    exports its runs to that folder for the hub to merge. Returns the deployment names.
     """
+    parameters: dict[str, Any] = {"catch_up_once": True}
+    if shared is not None:
+        parameters["shared"] = str(shared)
     names = []
     for index in range(1, shards + 1):
         name = f"{DEPLOYMENT_NAME}-shard-{index}-of-{shards}"
-        deployment = RunnerDeployment.from_flow(
+        _apply(
             sync_flow,
-            name=name,
+            name,
+            pool,
             schedules=[Cron(spec.cron, timezone=spec.timezone)],
-            parameters={"shard": f"{index}/{shards}", "catch_up_once": True},
+            parameters=parameters | {"shard": f"{index}/{shards}"},
             description=f"tracker: sync shard {index}/{shards} of the active profiles",
-            tags=["tracker"],
-            work_pool_name=pool,
-            # Workers import the installed package, wherever they run the flow from.
-            entrypoint_type=EntrypointType.MODULE_PATH,
         )
-        deployment.apply(work_pool_name=pool)
         names.append(f"{FLOW_NAME}/{name}")
     return names
+
+
+def register_merge(shared: Path, settings: Settings, pool: str, cron: str) -> str:
+    """The hub's merge of the shared folder into its database, on `cron`, in its own pool
+    (whose one worker runs on the machine that holds the database)."""
+    _apply(
+        merge_flow,
+        MERGE_DEPLOYMENT_NAME,
+        pool,
+        schedules=[Cron(cron)],
+        parameters={"shared": str(shared), "db": str(settings.db_path.resolve())},
+        description="tracker: merge the workers' exported runs and send their alerts",
+    )
+    return f"{MERGE_FLOW_NAME}/{MERGE_DEPLOYMENT_NAME}"
+
+
+def _apply(flow: Any, name: str, pool: str, **options: Any) -> None:
+    deployment = RunnerDeployment.from_flow(
+        flow,
+        name=name,
+        tags=["tracker"],
+        work_pool_name=pool,
+        # Workers import the installed package, wherever they run the flow from.
+        entrypoint_type=EntrypointType.MODULE_PATH,
+        **options,
+    )
+    deployment.apply(work_pool_name=pool)
 
 
 def register_daily_sync(spec: ScheduleSpec, settings: Settings) -> RunnerDeployment:

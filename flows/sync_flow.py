@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from prefect import flow, task, unmapped
 from prefect.artifacts import create_markdown_artifact
@@ -55,11 +56,14 @@ def sync_flow(
     catch_up_once: bool = False,
     settings: Settings | None = None,
     as_of: datetime | None = None,
+    shared: str | None = None,
 ) -> RunSummary | None:
     """Sync the named profiles, or every active one (of `shard` I/N), and publish the report.
 
     Without `settings` they come from the environment and the config file (and
     `db`); `as_of` pretends the run happens then (the demo's simulated days).
+    With `shared` (a folder every machine mounts), this is one worker of several: it
+    adopts the hub's profiles from there and exports its run there for `tracker merge`.
     With `catch_up_once`, a scheduled run that a later run already covered
     (the machine was off for days) does nothing: a missed day is caught up once.
     """
@@ -67,7 +71,10 @@ def sync_flow(
     if catch_up_once and superseded(settings, flow_run.scheduled_start_time):
         return None
     chosen_shard = Shard.parse(shard) if shard else None
-    with sync_session(settings, profile_ids, shard=chosen_shard, as_of=as_of) as session:
+    shared_dir = Path(shared) if shared else None
+    with sync_session(
+        settings, profile_ids, shard=chosen_shard, as_of=as_of, shared=shared_dir
+    ) as session:
         batches = session.batches(settings.concurrency)
         # quote: Prefect need not look inside the session for futures, task after task
         futures = sync_profile.map(unmapped(quote(session)), batches)
@@ -99,10 +106,17 @@ def run_sync(
     *,
     shard: str | None = None,
     as_of: datetime | None = None,
+    shared: Path | None = None,
 ) -> RunSummary:
     """Run the sync flow now, with the concurrency the settings ask for."""
     runner = ThreadPoolTaskRunner(max_workers=settings.concurrency)  # type: ignore[var-annotated]
     configured = sync_flow.with_options(task_runner=runner)  # type: ignore[arg-type]
-    summary = configured(profile_ids=profile_ids, shard=shard, settings=settings, as_of=as_of)
+    summary = configured(
+        profile_ids=profile_ids,
+        shard=shard,
+        settings=settings,
+        as_of=as_of,
+        shared=str(shared) if shared else None,
+    )
     assert summary is not None  # only a late scheduled run is skipped
     return summary

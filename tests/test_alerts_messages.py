@@ -145,7 +145,6 @@ def test_a_metric_message_and_its_json() -> None:
 def test_needs_attention_and_digest_messages() -> None:
     trouble = needs_attention_event(
         ADA,
-        start_fetch_id=7,
         streak=AttentionInfo(
             since=datetime(2026, 3, 2, 7, tzinfo=UTC), failures=2, status="failed", reason="503"
         ),

@@ -16,6 +16,10 @@ from tracker.errors import UserInputError
 DEFAULT_CRON = "0 7 * * *"  # once a day, 07:00 local time
 DEPLOYMENT_NAME = "daily-sync"
 FLOW_NAME = "tracker-sync"
+# Shared storage: the hub merges what the workers exported (nothing new is a quick no-op).
+MERGE_FLOW_NAME = "tracker-merge"
+MERGE_DEPLOYMENT_NAME = "merge-shared"
+MERGE_CRON = "*/30 * * * *"
 
 
 class ScheduleSpec(BaseModel):

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
@@ -63,6 +64,7 @@ class SyncSession:
     syncer: Syncer
     run_id: int
     profile_ids: list[str]
+    shared: Path | None = None  # the shared folder this worker exports its runs to
     _results: dict[str, SyncResult] = field(default_factory=dict, repr=False)
     _errors: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -116,6 +118,10 @@ class SyncSession:
     def finish(self, results: Sequence[SyncResult]) -> RunSummary:
         status = run_status(list(results))
         self.store.finish_run(self.run_id, self.syncer.clock(), status)
+        if self.shared is not None:
+            from tracker.shared import export_finished_runs
+
+            export_finished_runs(self.store, self.shared, self.syncer.clock())
         counts = Counter(result.status for result in results)
         return RunSummary(
             run_id=self.run_id,
@@ -147,11 +153,20 @@ def sync_session(
     *,
     shard: Shard | None = None,
     as_of: datetime | None = None,
+    shared: Path | None = None,
 ) -> Iterator[SyncSession]:
-    """Open the store, fetcher and archive, and start a run over the chosen active profiles."""
+    """Open the store, fetcher and archive, and start a run over the chosen active profiles.
+
+    With a `shared` folder (a worker of several), the hub's profile registry is adopted
+    first, and the run is exported there when it finishes.
+    """
     clock: Clock = (lambda: as_of) if as_of is not None else utc_now
     with Store.open(settings.db_path) as store, Fetcher(settings.fetch) as fetcher:
         store.close_abandoned_runs(clock())
+        if shared is not None:
+            from tracker.shared import adopt_registry
+
+            adopt_registry(store, shared)
         chosen = [p.id for p in store.profiles(ids=profile_ids, active_only=profile_ids is None)]
         if profile_ids is not None:
             missing = sorted(set(profile_ids) - set(chosen))
@@ -160,7 +175,7 @@ def sync_session(
         if shard is not None:
             chosen = [profile_id for profile_id in chosen if shard.holds(profile_id)]
         syncer = Syncer(store, fetcher, Archive(settings.archive_dir), clock, settings.api)
-        yield SyncSession(syncer, store.start_run(clock()), chosen)
+        yield SyncSession(syncer, store.start_run(clock()), chosen, shared)
 
 
 def superseded(settings: Settings, scheduled_for: datetime | None) -> bool:

@@ -77,7 +77,6 @@ def close_ended_streak(con: duckdb.DuckDBPyConnection, profile: ProfileRef) -> A
     )
     return recovered_event(
         profile,
-        start_fetch_id=start_fetch_id,
         streak=AttentionInfo(since=from_db_time(since), failures=failures),
         occurred_at=from_db_time(recovered_at),
     )
@@ -101,7 +100,6 @@ def open_due_streak(
     _, _, status, reason = streak[0]
     event = needs_attention_event(
         profile,
-        start_fetch_id=start_fetch_id,
         streak=AttentionInfo(
             since=from_db_time(since),
             failures=len(streak),

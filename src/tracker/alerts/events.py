@@ -125,10 +125,11 @@ def change_events(
 
 
 def needs_attention_event(
-    profile: ProfileRef, *, start_fetch_id: int, streak: AttentionInfo, occurred_at: datetime
+    profile: ProfileRef, *, streak: AttentionInfo, occurred_at: datetime
 ) -> AlertEvent:
+    """The streak's events are named by when it began, the same on every machine."""
     return AlertEvent(
-        id=event_id(profile.id, AlertKind.NEEDS_ATTENTION, start_fetch_id),
+        id=event_id(profile.id, AlertKind.NEEDS_ATTENTION, streak.since),
         kind=AlertKind.NEEDS_ATTENTION,
         occurred_at=occurred_at,
         profile=profile,
@@ -137,10 +138,10 @@ def needs_attention_event(
 
 
 def recovered_event(
-    profile: ProfileRef, *, start_fetch_id: int, streak: AttentionInfo, occurred_at: datetime
+    profile: ProfileRef, *, streak: AttentionInfo, occurred_at: datetime
 ) -> AlertEvent:
     return AlertEvent(
-        id=event_id(profile.id, AlertKind.RECOVERED, start_fetch_id),
+        id=event_id(profile.id, AlertKind.RECOVERED, streak.since),
         kind=AlertKind.RECOVERED,
         occurred_at=occurred_at,
         profile=profile,

@@ -30,6 +30,13 @@ from tracker.schedule import DEFAULT_CRON, ScheduleSpec
 from tracker.store import Profile, Store, queries
 
 Ids = Annotated[list[str] | None, typer.Argument(help="profile ids; default: every active profile")]
+SharedFolder = Annotated[
+    Path | None,
+    typer.Option(
+        help="a folder every machine mounts: workers export their runs there, "
+        "`tracker merge` loads them"
+    ),
+]
 Since = Annotated[str | None, typer.Option(help="YYYY-MM-DD, an ISO date-time, or 7d / 2w ago")]
 
 SLUG = re.compile(r"[^a-z0-9]+")
@@ -128,11 +135,12 @@ def sync(
     shard: Annotated[
         str | None, typer.Option(help="only shard I/N of the profiles (split by a stable hash)")
     ] = None,
+    shared: SharedFolder = None,
 ) -> int:
     """Fetch every active profile (or the ones named) and record what changed."""
     from tracker.cli.running import run_sync_and_report
 
-    return run_sync_and_report(state(ctx).settings(), profile_ids, shard)
+    return run_sync_and_report(state(ctx).settings(), profile_ids, shard, shared)
 
 
 @app.command()
@@ -346,6 +354,7 @@ def schedule(
         typer.Option(help="register deployments in this work pool for workers, don't serve"),
     ] = None,
     shards: Annotated[int, typer.Option(min=1, max=1000, help="with --pool: split into N")] = 1,
+    shared: SharedFolder = None,
 ) -> None:
     """Serve the daily sync as a Prefect deployment until stopped (Ctrl-C pauses it)."""
     from tracker.cli.scheduling import register_for_workers, serve_schedule, show_schedule
@@ -355,7 +364,7 @@ def schedule(
     if show:
         show_schedule(spec, settings)
     elif pool:
-        register_for_workers(spec, settings, pool, shards)
+        register_for_workers(spec, settings, pool, shards, shared)
     else:
         serve_schedule(spec, settings)
 
@@ -409,3 +418,15 @@ app.add_typer(alerts_app, name="alerts")
 from tracker.cli.check import check  # noqa: E402
 
 app.command("check")(check)
+
+
+@app.command()
+def merge(
+    ctx: typer.Context,
+    shared: Annotated[Path, typer.Option(help="the folder the workers export their runs to")],
+) -> None:
+    """On the hub: merge the runs workers exported, send their alerts, publish the profiles."""
+    from tracker.shared.merge import merge_and_alert
+
+    report = merge_and_alert(state(ctx).settings().db_path, shared, _now())
+    out.print(report.summary(shared), markup=False)

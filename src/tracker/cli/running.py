@@ -18,6 +18,7 @@ from tracker.report import build_report, render_terminal
 from tracker.session import RunSummary
 from tracker.settings import Settings
 from tracker.shards import Shard
+from tracker.shared import adopt_registry
 from tracker.sources import get_source, source_for_content, source_for_url
 from tracker.store import Store
 
@@ -25,10 +26,13 @@ EXIT_SOME_FAILED = 1
 
 
 def run_sync_and_report(
-    settings: Settings, profile_ids: list[str] | None, shard: str | None = None
+    settings: Settings,
+    profile_ids: list[str] | None,
+    shard: str | None = None,
+    shared: Path | None = None,
 ) -> int:
     """Run the sync flow, print its summary and report; 1 when a profile failed."""
-    summary = sync_with_prefect(settings, profile_ids, shard=shard)
+    summary = sync_with_prefect(settings, profile_ids, shard=shard, shared=shared)
     with Store.open(settings.db_path, read_only=True) as store:
         report = build_report(
             store, generated_at=datetime.now().astimezone(), run_id=summary.run_id
@@ -46,11 +50,14 @@ def sync_with_prefect(
     *,
     shard: str | None = None,
     as_of: datetime | None = None,
+    shared: Path | None = None,
 ) -> RunSummary:
     """Check the database is usable, then run the sync flow against the Prefect API."""
     if shard:
         Shard.parse(shard)  # a bad value is a usage error before anything starts
     with Store.open(settings.db_path) as store:  # fail fast, before starting Prefect
+        if shared is not None:
+            adopt_registry(store, shared)  # a worker's profiles are the hub's
         for profile_id in profile_ids or []:
             store.profile(profile_id)
         chosen = store.profiles(ids=profile_ids)
@@ -61,7 +68,7 @@ def sync_with_prefect(
 
     total = len([p for p in chosen if not shard or Shard.parse(shard).holds(p.id)])
     with sync_progress(settings.db_path, total, err):
-        return run_sync(settings, profile_ids, shard=shard, as_of=as_of)
+        return run_sync(settings, profile_ids, shard=shard, as_of=as_of, shared=shared)
 
 
 def summary_table(summary: RunSummary) -> Table:

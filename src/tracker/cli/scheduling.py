@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from contextlib import suppress
 from datetime import UTC, datetime
+from pathlib import Path
 
 from tracker.cli.app import out
 from tracker.prefect_server import API_URL_ENV, local_server_url, use_prefect_server
-from tracker.schedule import DEPLOYMENT_NAME, FLOW_NAME, ScheduleSpec
+from tracker.schedule import DEPLOYMENT_NAME, FLOW_NAME, MERGE_CRON, ScheduleSpec
 from tracker.settings import Settings
 
 
@@ -41,14 +42,27 @@ def serve_schedule(spec: ScheduleSpec, settings: Settings) -> None:
     out.print("stopped: the schedule is paused until `tracker schedule` serves it again")
 
 
-def register_for_workers(spec: ScheduleSpec, settings: Settings, pool: str, shards: int) -> None:
-    """Register one deployment per shard in `pool`; workers on any machine run them."""
-    url = use_prefect_server(settings.data_dir)
-    from flows.deployment import register_sharded_sync
+def register_for_workers(
+    spec: ScheduleSpec, settings: Settings, pool: str, shards: int, shared: Path | None
+) -> None:
+    """Register one deployment per shard in `pool`; workers on any machine run them.
 
-    for name in register_sharded_sync(spec, pool, shards):
+    With a shared folder, also the hub's merge, in pool `<pool>-hub`.
+    """
+    url = use_prefect_server(settings.data_dir)
+    from flows.deployment import register_merge, register_sharded_sync
+
+    for name in register_sharded_sync(spec, pool, shards, shared):
         out.print(f"registered {name} in work pool {pool!r} at {url}", markup=False)
     out.print(f"start workers with: uv run prefect worker start --pool {pool}", markup=False)
+    if shared is not None:
+        hub_pool = f"{pool}-hub"
+        name = register_merge(shared, settings, hub_pool, MERGE_CRON)
+        out.print(f"registered {name} ({MERGE_CRON}) in work pool {hub_pool!r}", markup=False)
+        out.print(
+            f"on this machine, start its worker: uv run prefect worker start --pool {hub_pool}",
+            markup=False,
+        )
 
 
 def _registration(settings: Settings) -> str:

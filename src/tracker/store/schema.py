@@ -188,6 +188,21 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (profile_id, year, observed_at)
     );
     """,
+    # 4: shared storage (tracker.shared): a worker's runs exported as Parquet, and on the
+    # hub the exports it merged.
+    """
+    CREATE TABLE shared_exports (
+        run_id      BIGINT PRIMARY KEY,
+        name        VARCHAR NOT NULL,   -- the export's folder under <shared>/runs
+        exported_at TIMESTAMP NOT NULL
+    );
+
+    CREATE TABLE shared_merges (
+        name      VARCHAR PRIMARY KEY,  -- the export's folder under <shared>/runs
+        run_id    BIGINT NOT NULL,      -- the run's id in this database
+        merged_at TIMESTAMP NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
