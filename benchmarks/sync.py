@@ -324,7 +324,7 @@ def _section(
 ) -> Section:
     def per_1000(seconds: float, fixed: float = 0.0) -> float:
         """A run over 1,000 profiles: the per-profile part scaled, the fixed part not."""
-        return fixed + (seconds - fixed) * 1000 / count
+        return fixed + max(0.0, seconds - fixed) * 1000 / count
 
     section = Section(
         f"Sync throughput: {count:,} profiles from a local server, concurrency {CONCURRENCY}",

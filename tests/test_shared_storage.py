@@ -82,6 +82,22 @@ def table_rows(db: Path) -> dict[str, list[tuple[Any, ...]]]:
         return {table: sorted(store.query(sql), key=repr) for table, sql in COMPARED.items()}
 
 
+def hub_and_one_worker_run(
+    tmp_path: Path, server: PageServer, settings_for: Any
+) -> tuple[Path, Settings]:
+    """A hub with the profiles published, and one worker that synced them all once."""
+    from flows.sync_flow import run_sync
+
+    shared = tmp_path / "shared"
+    hub, worker = settings_for("hub"), settings_for("worker")
+    add_profiles(hub.db_path, server)
+    serve_day(server, 0)
+    with Store.open(hub.db_path) as store:
+        publish_registry(store, shared)
+    run_sync(worker, shard="1/1", as_of=DAY_ONE, shared=shared)
+    return shared, hub
+
+
 @pytest.fixture
 def settings_for(tmp_path: Path, fetch_settings: FetchSettings) -> Any:
     def settings(name: str) -> Settings:
@@ -135,15 +151,7 @@ def test_two_workers_on_disjoint_shards_hold_what_one_machine_does(
 def test_merge_is_idempotent_and_skips_an_export_still_being_written(
     prefect_api: str, tmp_path: Path, page_server: PageServer, settings_for: Any
 ) -> None:
-    from flows.sync_flow import run_sync
-
-    shared = tmp_path / "shared"
-    hub, worker = settings_for("hub"), settings_for("worker")
-    add_profiles(hub.db_path, page_server)
-    serve_day(page_server, 0)
-    with Store.open(hub.db_path) as store:
-        publish_registry(store, shared)
-    run_sync(worker, shard="1/1", as_of=DAY_ONE, shared=shared)
+    shared, hub = hub_and_one_worker_run(tmp_path, page_server, settings_for)
     partial = runs_dir(shared) / ".partial-someone-run-7"
     partial.mkdir()
     (partial / "runs.parquet").write_bytes(b"half")
@@ -159,15 +167,7 @@ def test_merge_is_idempotent_and_skips_an_export_still_being_written(
 def test_a_damaged_export_is_not_merged_at_all(
     prefect_api: str, tmp_path: Path, page_server: PageServer, settings_for: Any
 ) -> None:
-    from flows.sync_flow import run_sync
-
-    shared = tmp_path / "shared"
-    hub, worker = settings_for("hub"), settings_for("worker")
-    add_profiles(hub.db_path, page_server)
-    serve_day(page_server, 0)
-    with Store.open(hub.db_path) as store:
-        publish_registry(store, shared)
-    run_sync(worker, shard="1/1", as_of=DAY_ONE, shared=shared)
+    shared, hub = hub_and_one_worker_run(tmp_path, page_server, settings_for)
     [export] = [path.parent for path in runs_dir(shared).glob(f"*/{MANIFEST_FILE}")]
     (export / "changes.parquet").write_bytes(b"not parquet")
     before = table_rows(hub.db_path)
@@ -190,15 +190,7 @@ def test_a_worker_without_a_registry_gets_a_clear_answer(tmp_path: Path, setting
 def test_an_export_from_another_schema_version_is_refused(
     prefect_api: str, tmp_path: Path, page_server: PageServer, settings_for: Any
 ) -> None:
-    from flows.sync_flow import run_sync
-
-    shared = tmp_path / "shared"
-    hub, worker = settings_for("hub"), settings_for("worker")
-    add_profiles(hub.db_path, page_server)
-    serve_day(page_server, 0)
-    with Store.open(hub.db_path) as store:
-        publish_registry(store, shared)
-    run_sync(worker, shard="1/1", as_of=DAY_ONE, shared=shared)
+    shared, hub = hub_and_one_worker_run(tmp_path, page_server, settings_for)
     [manifest] = runs_dir(shared).glob(f"*/{MANIFEST_FILE}")
     manifest.write_text(json.dumps(json.loads(manifest.read_text()) | {"schema_version": 99}))
 
