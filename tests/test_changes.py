@@ -80,3 +80,16 @@ def test_plausibility_flags_broken_snapshots() -> None:
         "metrics vanished from the page: h_index, paper_count"
     )
     assert implausible_reason(None, record(papers=24)) is None
+
+
+def test_plausibility_flags_a_collapsed_count_but_not_a_correction() -> None:
+    before = record(papers=24, citations=790, h_index=12)
+    assert implausible_reason(before, record(papers=24, citations=3, h_index=12)) == (
+        "citations fell from 790 to 3"
+    )
+    assert implausible_reason(before, record(papers=24, citations=790, h_index=1)) == (
+        "h_index fell from 12 to 1"
+    )
+    assert implausible_reason(before, record(papers=24, citations=700, h_index=11)) is None
+    small = record(papers=24, citations=8, h_index=2)
+    assert implausible_reason(small, record(papers=24, citations=1, h_index=1)) is None
