@@ -161,12 +161,19 @@ class Store:
         """Delete a profile and everything recorded about it."""
         self.profile(profile_id)
         with self.transaction() as con:
+            con.execute(
+                "DELETE FROM alert_outbox WHERE event_id IN "
+                "(SELECT id FROM alert_events WHERE profile_id = ?)",
+                [profile_id],
+            )
             for table in (
                 "changes",
                 "papers",
                 "metric_observations",
                 "citations_per_year",
                 "fetches",
+                "alert_events",
+                "alert_attention",
             ):
                 con.execute(f"DELETE FROM {table} WHERE profile_id = ?", [profile_id])
             con.execute("DELETE FROM profiles WHERE id = ?", [profile_id])
