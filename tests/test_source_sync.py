@@ -622,8 +622,10 @@ def test_openalex_credentials_are_sent_and_never_stored(make_tracker: MakeTracke
         (None, f"/authors/{MERGED_INTO}", lambda url: url),
         # A redirect that keeps the query keeps the key: it must not be stored with the new URL.
         (OPENALEX_KEYS, f"/authors/{MERGED_INTO}?{SIGNATURE}", signed),
+        # A redirect that drops the query: the request to the new address is signed again.
+        (OPENALEX_KEYS, f"/authors/{MERGED_INTO}", signed),
     ],
-    ids=["no-credentials", "credentials-kept-in-location"],
+    ids=["no-credentials", "credentials-kept-in-location", "credentials-dropped-by-location"],
 )
 def test_openalex_merged_author_redirect_is_followed_and_remembered(
     make_tracker: MakeTracker,

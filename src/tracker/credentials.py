@@ -6,6 +6,7 @@ fetcher redacts query strings in errors and the archive keeps unsigned URLs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, SecretStr
@@ -21,18 +22,31 @@ class Credentials(BaseModel):
     semantic_scholar_api_key: SecretStr | None = None
 
 
-def authorise(kind: str, url: str, credentials: Credentials) -> tuple[str, dict[str, str]]:
-    """The URL and headers to request `url` of a `kind` source with."""
+@dataclass(frozen=True)
+class Authorisation:
+    """What a request to a source's host carries: query parameters and headers."""
+
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def sign(self, url: str) -> str:
+        """`url` with the query parameters (the fetcher signs every request to the host)."""
+        return _with_query(url, self.query)
+
+
+def authorise(kind: str, credentials: Credentials) -> Authorisation:
+    """How to request pages of a `kind` source."""
     if kind == "openalex":
-        extra = {}
+        query = {}
         if credentials.openalex_api_key:
-            extra["api_key"] = credentials.openalex_api_key.get_secret_value()
+            query["api_key"] = credentials.openalex_api_key.get_secret_value()
         if credentials.openalex_email:
-            extra["mailto"] = credentials.openalex_email
-        return _with_query(url, extra), {}
+            query["mailto"] = credentials.openalex_email
+        return Authorisation(query=query)
     if kind == "semantic_scholar" and credentials.semantic_scholar_api_key:
-        return url, {"x-api-key": credentials.semantic_scholar_api_key.get_secret_value()}
-    return url, {}
+        key = credentials.semantic_scholar_api_key.get_secret_value()
+        return Authorisation(headers={"x-api-key": key})
+    return Authorisation()
 
 
 CREDENTIAL_PARAMETERS = frozenset({"api_key", "mailto"})

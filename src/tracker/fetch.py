@@ -315,8 +315,13 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         headers: Mapping[str, str] | None = None,
+        sign: Callable[[str], str] | None = None,
     ) -> FetchResult:
-        """GET `url`, conditionally when `etag` or `last_modified` is given."""
+        """GET `url`, conditionally when `etag` or `last_modified` is given.
+
+        `headers` go with every request to the first host, and `sign` (adding an API key to
+        the query, say) is applied to each of them, redirects on that host included.
+        """
         current = check_url(url)
         request_headers = dict(headers or {})
         if etag is not None:
@@ -326,13 +331,15 @@ class Fetcher:
         seen = {str(current)}
         permanent: bool | None = None  # None until a redirect happens
         for _ in range(self._settings.max_redirects + 1):
-            outcome = self._fetch_with_retries(current, request_headers)
+            requested = check_url(sign(str(current))) if sign else current
+            outcome = self._fetch_with_retries(requested, request_headers)
             if isinstance(outcome, FetchResult):
-                return replace(outcome, moved_permanently=bool(permanent))
+                return replace(outcome, url=str(current), moved_permanently=bool(permanent))
             permanent = (permanent is not False) and outcome.status in _PERMANENT_REDIRECTS
             target = self._redirect_target(current, outcome, seen)
             if target.host != current.host:
-                request_headers = {}  # the caller's headers may hold credentials for the first host
+                # the caller's headers and signature may hold credentials for the first host
+                request_headers, sign = {}, None
             current = target
         raise FetchError(
             f"{redact_url(url)} redirected more than {self._settings.max_redirects} times; gave up"

@@ -91,14 +91,20 @@ def _fetch(
     etag: str | None,
     last_modified: str | None,
 ) -> FetchResult:
-    signed_url, headers = authorise(source.kind, url, credentials)
-    page = fetcher.fetch(signed_url, etag=etag, last_modified=last_modified, headers=headers)
-    # An API key must not reach the archive or the database: not in the URL, nor in a body
-    # that echoes the request (an error page quoting its URL, say).
+    authorisation = authorise(source.kind, credentials)
+    page = fetcher.fetch(
+        url,
+        etag=etag,
+        last_modified=last_modified,
+        headers=authorisation.headers,
+        sign=authorisation.sign if authorisation.query else None,
+    )
+    # An API key must not reach the archive or the database: not in the URL (a redirect may
+    # carry it on), nor in a body that echoes the request (an error page quoting its URL).
     body = _without_secrets(page.body, secrets(credentials))
-    if signed_url == url and body is page.body:
+    if not authorisation.query and body is page.body:
         return page
-    return replace(page, url=page.url if signed_url == url else unsigned(page.url), body=body)
+    return replace(page, url=unsigned(page.url), body=body)
 
 
 def _without_secrets(body: bytes, values: Sequence[str]) -> bytes:
