@@ -153,7 +153,6 @@ def test_a_metric_change_says_old_new_and_delta(rig: Rig, webhook: WebhookReceiv
     assert post["metric"] == {"name": "citations", "old": 754, "new": 790, "delta": 36}
 
 
-
 def test_purging_a_profile_leaves_none_of_its_alerts(rig: Rig, webhook: WebhookReceiver) -> None:
     rig.channel(webhook.url())
     rig.serve(record(citations=754))
@@ -169,6 +168,7 @@ def test_purging_a_profile_leaves_none_of_its_alerts(rig: Rig, webhook: WebhookR
     tables = ("alert_events", "alert_outbox", "alert_attention", "fetches", "papers", "changes")
     counts = {table: rig.store.query(f"SELECT count(*) FROM {table}")[0][0] for table in tables}
     assert counts == dict.fromkeys(tables, 0)
+
 
 def test_a_receiver_that_fails_once_gets_the_event_on_the_next_run_once(
     rig: Rig, webhook: WebhookReceiver

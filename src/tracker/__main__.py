@@ -1,5 +1,6 @@
-"""`python -m tracker`: the same as the `tracker` command."""
+"""`python -m tracker`: the same as the `tracker` command, without importing typer for
+`history` (see `tracker.cli.quick`)."""
 
-from tracker.cli.app import entry_point
+from tracker.cli.quick import entry_point
 
 entry_point()

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from tracker.changes import metric_delta
 from tracker.records import MetricValue
-from tracker.store import Store
+from tracker.store import Profile, Store
 from tracker.store.database import to_db_time
 from tracker.store.queries import (
     ChangeRow,
@@ -22,6 +22,9 @@ from tracker.store.queries import (
     problem_fetches,
     profile_summaries,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 METRIC_LABELS = {
     "h_index": "h-index",
@@ -80,20 +83,30 @@ def build_report(
     }
     for row in changes(store, profile_ids=ids, since=since, run_id=run_id):
         by_profile[row.profile].changes.append(row)
-    for fetch in problem_fetches(store, profile_ids=ids, since=since, run_id=run_id):
+    fetches = problem_fetches(store, profile_ids=ids, since=since, run_id=run_id)
+    baseline_papers = _papers_first_seen(store, [f for f in fetches if f.status == "baseline"])
+    for fetch in fetches:
         report = by_profile[fetch.profile]
         if fetch.status == "baseline":
-            report.baseline_papers = _papers_first_seen_at(store, fetch.profile, fetch.fetched_at)
+            moment = to_db_time(fetch.fetched_at)
+            report.baseline_papers = baseline_papers.get((fetch.profile, moment), 0)
             report.baseline_at = fetch.fetched_at
         else:
             report.problems.append(fetch)
+    shared = _sharing_a_person(profiles)
     return Report(
         generated_at=generated_at,
         since=since,
         run_id=run_id,
         profiles=list(by_profile.values()),
-        people=people_side_by_side(profile_summaries(store, ids)),
+        people=people_side_by_side(profile_summaries(store, shared)) if shared else [],
     )
+
+
+def _sharing_a_person(profiles: list[Profile]) -> list[str]:
+    """The ids of the profiles whose person has another profile among them."""
+    counts = Counter(profile.person for profile in profiles if profile.person)
+    return [profile.id for profile in profiles if profile.person and counts[profile.person] > 1]
 
 
 def people_side_by_side(summaries: list[ProfileSummary]) -> list[PersonMetrics]:
@@ -121,12 +134,20 @@ def people_side_by_side(summaries: list[ProfileSummary]) -> list[PersonMetrics]:
     return people
 
 
-def _papers_first_seen_at(store: Store, profile_id: str, moment: datetime) -> int:
+def _papers_first_seen(store: Store, baselines: list[FetchRow]) -> dict[tuple[str, datetime], int]:
+    """How many papers each baseline sync found: its profile's papers first seen then,
+    by (profile id, stored time), in one query."""
+    if not baselines:
+        return {}
     rows = store.query(
-        "SELECT count(*) FROM papers WHERE profile_id = ? AND first_seen = ?",
-        [profile_id, to_db_time(moment)],
+        "SELECT profile_id, first_seen, count(*) FROM papers "
+        "WHERE list_contains(?, profile_id) AND list_contains(?, first_seen) GROUP BY ALL",
+        [
+            sorted({fetch.profile for fetch in baselines}),
+            sorted({to_db_time(fetch.fetched_at) for fetch in baselines}),
+        ],
     )
-    return int(rows[0][0])
+    return {(profile_id, moment): int(count) for profile_id, moment, count in rows}
 
 
 def metric_label(metric: str) -> str:

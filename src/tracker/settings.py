@@ -1,8 +1,11 @@
-"""Settings from environment variables (TRACKER_*) and an optional TOML config file."""
+"""Settings from environment variables (TRACKER_*) and an optional TOML config file.
+
+Where the files are (the prefix, the config file, the data directory and the database)
+is defined in `tracker.locations`, which read commands use without loading this.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,10 +18,7 @@ from pydantic_settings import (
 
 from tracker import __version__
 from tracker.credentials import Credentials
-
-DEFAULT_DATA_DIR = Path("storage")
-CONFIG_FILE_ENV = "TRACKER_CONFIG"
-DEFAULT_CONFIG_FILE = Path("tracker.toml")
+from tracker.locations import DEFAULT_DATA_DIR, ENV_PREFIX, config_file, db_path_of
 
 
 class FetchSettings(BaseModel):
@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     """All of tracker's settings; environment variables win over the config file."""
 
     model_config = SettingsConfigDict(
-        env_prefix="TRACKER_", env_nested_delimiter="__", extra="forbid"
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
     )
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -71,16 +71,15 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        config_file = Path(os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
         return (
             init_settings,
             env_settings,
-            TomlConfigSettingsSource(settings_cls, toml_file=config_file),
+            TomlConfigSettingsSource(settings_cls, toml_file=config_file()),
         )
 
     @property
     def db_path(self) -> Path:
-        return self.db if self.db is not None else self.data_dir / "tracker.duckdb"
+        return db_path_of(self.db, self.data_dir)
 
     @property
     def archive_dir(self) -> Path:

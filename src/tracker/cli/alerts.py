@@ -50,7 +50,7 @@ def add(
     from tracker.alerts.channels import add_channel, parse_topics
 
     topics = parse_topics(on)
-    with Store.open(state(ctx).settings().db_path) as store:
+    with Store.open(state(ctx).db_path()) as store:
         added = add_channel(
             store, url, profiles=profiles or [], topics=topics, digest=digest, now=_now()
         )
@@ -66,7 +66,7 @@ def list_channels(
     from tracker.alerts.channels import channels
     from tracker.alerts.outbox import last_errors, status_counts
 
-    db_path = state(ctx).settings().db_path
+    db_path = state(ctx).db_path()
     if not db_path.exists():
         out.print("No alert channels: add one with `tracker alerts add URL`.")
         return
@@ -93,7 +93,7 @@ def remove(
     """Stop sending to a channel (what its outbox still held is dropped)."""
     from tracker.alerts.channels import remove_channel
 
-    with Store.open(state(ctx).settings().db_path) as store:
+    with Store.open(state(ctx).db_path()) as store:
         removed = remove_channel(store, channel_id)
     out.print(f"removed alert channel {removed.id}: {removed.masked_url}", markup=False)
 
@@ -108,7 +108,7 @@ def test(
     from tracker.alerts.deliver import send_test
     from tracker.errors import UserInputError
 
-    with Store.open(state(ctx).settings().db_path) as store:
+    with Store.open(state(ctx).db_path()) as store:
         results = send_test(store, channel_id, now=_now(), timeout=timeout)
     if not results:
         raise UserInputError("no alert channels", hint="add one with `tracker alerts add URL`")

@@ -1,26 +1,26 @@
 """The typer app, its global options, and the one place errors become exit codes.
 
-Commands that only read never import Prefect, so they answer at once.
+Commands that only read never import Prefect, so they answer at once; `tracker history`
+is answered before this module (and typer) is imported, by `tracker.cli.quick`.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 
 # typer vendors click; its usage errors are only reachable here.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
+from tracker.cli.output import err, out, report_error, report_interrupted, report_usage
+from tracker.cli.state import CliState
 from tracker.errors import TrackerError
-from tracker.settings import Settings
+from tracker.locations import DB_ENV
 
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
+# The commands print through `out` and `err`, imported from here.
+__all__ = ["app", "err", "main", "out", "state"]
 
 app = typer.Typer(
     name="tracker",
@@ -30,26 +30,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-class CliState:
-    """Options every command shares, set by the global callback."""
-
-    def __init__(self, db: Path | None) -> None:
-        self.db = db
-
-    def settings(self) -> Settings:
-        try:
-            return Settings(db=self.db) if self.db else Settings()
-        except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise TrackerError(
-                f"bad setting {where}: {first['msg']}",
-                hint="check the TRACKER_* environment variables and tracker.toml",
-            ) from None
 
 
 @app.callback()
@@ -58,7 +38,7 @@ def global_options(
     db: Annotated[
         Path | None,
         typer.Option(
-            "--db", envvar="TRACKER_DB", help="the DuckDB file [default: storage/tracker.duckdb]"
+            "--db", envvar=DB_ENV, help="the DuckDB file [default: storage/tracker.duckdb]"
         ),
     ] = None,
 ) -> None:
@@ -78,25 +58,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = command.main(args=argv, prog_name="tracker", standalone_mode=False)
     except TrackerError as error:
-        err.print(f"tracker: error: {error.one_line()}", markup=False)
-        return EXIT_USER_ERROR
+        return report_error(error)
     except NoArgsIsHelpError as error:
         out.print(error.ctx.get_help() if error.ctx else "", markup=False)
         return 0
     except UsageError as error:
         hint = f" (see `{error.ctx.command_path} --help`)" if error.ctx else ""
-        err.print(f"tracker: error: {error.format_message()}{hint}", markup=False)
-        return EXIT_USER_ERROR
+        return report_usage(f"{error.format_message()}{hint}")
     except ClickException as error:
-        err.print(f"tracker: error: {error.format_message()}", markup=False)
-        return EXIT_USER_ERROR
+        return report_usage(error.format_message())
     except (typer.Abort, KeyboardInterrupt):
-        err.print("tracker: interrupted")
-        return EXIT_INTERRUPTED
+        return report_interrupted()
     except typer.Exit as stop:
         return stop.exit_code
     return result if isinstance(result, int) else 0
-
-
-def entry_point() -> None:
-    sys.exit(main())

@@ -47,7 +47,7 @@ def _now() -> datetime:
 
 
 def _read_store(ctx: typer.Context) -> Store:
-    return Store.open(state(ctx).settings().db_path, read_only=True)
+    return Store.open(state(ctx).db_path(), read_only=True)
 
 
 def _print_json(payload: str) -> None:
@@ -78,7 +78,7 @@ def add(
 
     check_url(url)
     kind = get_source(source) if source else source_for_url(url)
-    with Store.open(state(ctx).settings().db_path) as store:
+    with Store.open(state(ctx).db_path()) as store:
         profile_id = _valid_id(id) if id else _unique_id(store, _id_from(url, name))
         store.add_profile(
             Profile(
@@ -94,8 +94,7 @@ def list_profiles(
     format: Annotated[TableOrJson, typer.Option("--format")] = TableOrJson.table,
 ) -> None:
     """Every tracked profile with its latest metrics and how its last sync went."""
-    settings = state(ctx).settings()
-    if not settings.db_path.exists():
+    if not state(ctx).db_path().exists():
         summaries: list[queries.ProfileSummary] = []
     else:
         with _read_store(ctx) as store:
@@ -117,7 +116,7 @@ def remove(
     purge: Annotated[bool, typer.Option(help="also delete everything recorded about it")] = False,
 ) -> None:
     """Stop tracking a profile (its history is kept unless --purge)."""
-    with Store.open(state(ctx).settings().db_path) as store:
+    with Store.open(state(ctx).db_path()) as store:
         if purge:
             store.purge_profile(profile_id)
         else:
@@ -227,24 +226,17 @@ def history(
 ) -> None:
     """Each metric over time: a sparkline and the change over 7, 30 and 365 days per metric,
     then one row per observed change (or per --every period)."""
-    history_views.check_history_output(format, output)
-    with _read_store(ctx) as store:
-        view = history_views.load_history(
-            store,
-            profile_id,
-            metric=metric,
-            since=parse_moment(since, option="--since"),
-            until=parse_moment(until, option="--until"),
-            every=every,
-        )
-    if format is HistoryOutput.table:
-        history_views.print_history(view, out)
-    elif format is HistoryOutput.parquet:
-        assert output is not None
-        history_views.write_history_parquet(view, output)
-        out.print(f"wrote {output}", markup=False)
-    else:
-        history_views.emit(history_views.history_text(view, format), output, out)
+    history_views.show_history(
+        state(ctx).db_path,
+        profile_id,
+        metric=metric,
+        since=since,
+        until=until,
+        every=every,
+        format=format,
+        output=output,
+        console=out,
+    )
 
 
 @app.command()
@@ -428,5 +420,5 @@ def merge(
     """On the hub: merge the runs workers exported, send their alerts, publish the profiles."""
     from tracker.shared.merge import merge_and_alert
 
-    report = merge_and_alert(state(ctx).settings().db_path, shared, _now())
+    report = merge_and_alert(state(ctx).db_path(), shared, _now())
     out.print(report.summary(shared), markup=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -14,10 +14,11 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 from rich.console import Console
+from rich.control import STRIP_CONTROL_CODES
 from rich.table import Table
 from rich.text import Text
 
-from tracker.cli.options import HistoryOutput
+from tracker.cli.options import HistoryOutput, parse_moment
 from tracker.cli.tables import history_table
 from tracker.errors import UserInputError
 from tracker.history import DELTA_DAYS, Every, MetricTrend, Observation, auto_every, trends
@@ -33,6 +34,39 @@ from tracker.store.queries import (
 )
 
 RECENT_DAYS = 30  # "recent" citation changes of papers
+
+
+def show_history(
+    db_path: Callable[[], Path],
+    profile_id: str,
+    *,
+    metric: str | None,
+    since: str | None,
+    until: str | None,
+    every: Every | None,
+    format: HistoryOutput,
+    output: Path | None,
+    console: Console,
+) -> None:
+    """`tracker history`, after its options are parsed (by typer or by `tracker.cli.quick`)."""
+    check_history_output(format, output)
+    with Store.open(db_path(), read_only=True) as store:
+        view = load_history(
+            store,
+            profile_id,
+            metric=metric,
+            since=parse_moment(since, option="--since"),
+            until=parse_moment(until, option="--until"),
+            every=every,
+        )
+    if format is HistoryOutput.table:
+        print_history(view, console)
+    elif format is HistoryOutput.parquet:
+        assert output is not None
+        write_history_parquet(view, output)
+        console.print(f"wrote {output}", markup=False)
+    else:
+        emit(history_text(view, format), output, console)
 
 
 @dataclass(frozen=True)
@@ -223,13 +257,31 @@ def check_history_output(output: HistoryOutput, path: Path | None) -> None:
 def emit(text: str, path: Path | None, console: Console) -> None:
     """Print `text`, or write it to `path` and say so."""
     if path is None:
-        console.print(text, end="", markup=False, highlight=False, emoji=False)
+        print_verbatim(text, console)
         return
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as error:
         raise UserInputError(f"cannot write {path}: {error.strerror}") from None
     console.print(f"wrote {path}", markup=False)
+
+
+# What rich changes in plain text: it expands tabs and drops these control codes.
+RICH_REWRITES = frozenset(["\t", *map(chr, STRIP_CONTROL_CODES)])
+
+
+def print_verbatim(text: str, console: Console) -> None:
+    """Print `text` as it is, with no markup, emoji or highlighting. Straight to the
+    console's file when rich would print the same characters, which is much quicker for
+    a long report than rich laying out each line."""
+    if RICH_REWRITES.isdisjoint(text):
+        try:
+            console.file.write(text)
+            console.file.flush()
+        except BrokenPipeError:
+            console.on_broken_pipe()
+    else:
+        console.print(text, end="", markup=False, highlight=False, emoji=False)
 
 
 def papers_payload(rows: Sequence[PaperRow], gains: dict[str, int]) -> list[dict[str, Any]]:
