@@ -33,6 +33,8 @@ from itertools import pairwise
 from typing import NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
+from pydantic import TypeAdapter
+
 from tracker.errors import LayoutChangedError, ParseError
 from tracker.records import MetricValue, Paper, ProfileRecord, tidy_number
 from tracker.sources.base import SinglePageSource
@@ -65,8 +67,15 @@ _STAT_TOKEN = re.compile(
     r"|[\s:()\[\]/\u2013\u2014-]+",
     re.IGNORECASE,
 )
+# The characters a token of _STAT_TOKEN can begin with, besides digits and whitespace: the
+# initials of the labels (the keys of _METRIC_BY_INITIAL, either case) and the separators.
+_STAT_INITIALS = frozenset(
+    "".join(_METRIC_BY_INITIAL) + "".join(_METRIC_BY_INITIAL).upper() + ":()[]/\u2013\u2014-·•|,"
+)
 _ISO_DATE = re.compile(r"\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}")
 _THOUSANDS = re.compile(r"\d{1,3}(?:[,.\u202f']\d{3})+")
+_NON_DIGIT = re.compile(r"\D")
+_MULTIPLIERS = {"k": 1_000, "m": 1_000_000}
 _MAX_STAT_LINE = 100
 _STATS_GAP = 2  # lines between two runs of stats that still belong together
 
@@ -98,6 +107,9 @@ def _stat_line(text: str) -> _StatLine | None:
     """The labels and numbers of a line made only of them, else None."""
     if len(text) > _MAX_STAT_LINE:
         return None
+    first = text[:1]
+    if not (first in _STAT_INITIALS or first.isdecimal() or first.isspace()):
+        return None  # most lines (titles, names), settled before the regex tries every token
     groups: _StatLine = [[]]
     position = 0
     while position < len(text):
@@ -119,8 +131,8 @@ def _stat_line(text: str) -> _StatLine | None:
 
 def _number(digits: str, suffix: str) -> _Number:
     suffix = suffix.strip().lower()
-    value = float(re.sub(r"\D", "", digits) if _THOUSANDS.fullmatch(digits) else digits)
-    value *= {"k": 1_000, "m": 1_000_000}.get(suffix, 1)
+    value = float(_NON_DIGIT.sub("", digits) if _THOUSANDS.fullmatch(digits) else digits)
+    value *= _MULTIPLIERS.get(suffix, 1)
     return _Number(tidy_number(value), percent=suffix == "%")
 
 
@@ -128,21 +140,29 @@ def _has(line: _StatLine | None, kind: type[_Label] | type[_Number]) -> bool:
     return line is not None and any(isinstance(t, kind) for group in line for t in group)
 
 
-def _stats_runs(lines: Sequence[_StatLine | None]) -> list[range]:
-    """Runs of consecutive stats lines that hold both labels and values."""
+def _runs(items: Sequence[object], within: range) -> list[range]:
+    """The runs of consecutive lines `within` those whose item (stats, head) is not None."""
     runs: list[range] = []
     start = None
-    for index, line in enumerate([*lines, None]):
-        if line is not None and start is None:
+    for index in within:
+        if items[index] is None:
+            if start is not None:
+                runs.append(range(start, index))
+                start = None
+        elif start is None:
             start = index
-        elif line is None and start is not None:
-            run = range(start, index)
-            if any(_has(lines[i], _Label) for i in run) and any(
-                _has(lines[i], _Number) for i in run
-            ):
-                runs.append(run)
-            start = None
+    if start is not None:
+        runs.append(range(start, within.stop))
     return runs
+
+
+def _stats_runs(lines: Sequence[_StatLine | None]) -> list[range]:
+    """Runs of consecutive stats lines that hold both labels and values."""
+    return [
+        run
+        for run in _runs(lines, range(len(lines)))
+        if any(_has(lines[i], _Label) for i in run) and any(_has(lines[i], _Number) for i in run)
+    ]
 
 
 def _stats_span(
@@ -318,7 +338,7 @@ _MONTH = (
 _DAY = r"\d{1,2}(?!\d)(?:st|nd|rd|th)?"
 _YEAR = r"\d{4}(?!\d)"
 _DATE = (
-    r"(?P<iso>\d{4}[-/]\d{1,2}[-/]\d{1,2})(?!\d)"
+    r"(?P<iso_year>\d{4})[-/](?P<iso_month>\d{1,2})[-/](?P<iso_day>\d{1,2})(?!\d)"
     rf"|(?P<month1>{_MONTH})\s*(?P<day1>{_DAY})(?:,?\s*(?P<year1>{_YEAR}))?"
     rf"|(?P<day2>{_DAY})\s*(?P<month2>{_MONTH})(?:,?\s*(?P<year2>{_YEAR}))?"
 )
@@ -352,7 +372,7 @@ _MONTH_NUMBERS = {
 }
 _MAX_HEAD_LINE = 60
 _MAX_CATEGORY_LINE = 24  # a longer head shows a date (digits) or the Code badge
-_DATE_OR_CODE = re.compile(r"\d|code", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 # Capitalised link labels that sit where badges do but are not arXiv categories.
 _NOT_CATEGORIES = frozenset({"API", "BIB", "DOI", "HTML", "PDF", "PPT", "URL", "WEB"})
 
@@ -375,20 +395,31 @@ def _head(text: str) -> _Head | None:
     """What a line made only of card-head badges says, else None."""
     if len(text) > _MAX_HEAD_LINE:
         return None
-    if len(text) > _MAX_CATEGORY_LINE and not _DATE_OR_CODE.search(text):
+    if len(text) > _MAX_CATEGORY_LINE and not _shows_date_or_code(text):
         return None  # the common case, a title or names, settled before the costly match
     match = _HEAD_LINE.fullmatch(text)
     if match is None:
         if text.strip(_EDGE_PUNCTUATION).casefold() == "code":  # "</> Code", "{ } Code"
             return _Head(None, None, code=True)
         return None
-    code_first, category, iso, month1, day1, year1, day2, month2, year2, category_after, code = (
-        match.groups()  # one call for all: the pattern's only capturing groups are these
-    )
+    (
+        code_first,
+        category,
+        iso_year,
+        iso_month,
+        iso_day,
+        month1,
+        day1,
+        year1,
+        day2,
+        month2,
+        year2,
+        category_after,
+        code,
+    ) = match.groups()  # one call for all: the pattern's only capturing groups are these
     category = category or category_after
-    if iso:
-        year, month, day = (int(part) for part in iso.replace("/", "-").split("-"))
-        when: _DateText | None = _DateText(year, month, day)
+    if iso_year:
+        when: _DateText | None = _DateText(int(iso_year), int(iso_month), int(iso_day))
     elif month_name := month1 or month2:
         year_text, day_text = year1 or year2, day1 or day2
         when = _DateText(
@@ -402,6 +433,14 @@ def _head(text: str) -> _Head | None:
     if category in _NOT_CATEGORIES or (category is None and when is None and not has_code):
         return None
     return _Head(category, when, has_code)
+
+
+def _shows_date_or_code(text: str) -> bool:
+    """Whether a line holds a digit or the word "code".
+
+    Two scans, where one regex with both alternatives would try each at every position.
+    """
+    return _DIGIT.search(text) is not None or "code" in text.lower()
 
 
 def _card_head(block: Block, labelled: _Field | None) -> _Head | None:
@@ -459,7 +498,6 @@ _CHROME_PHRASES = _phrases(
     """
 )
 _CHROME_SEPARATORS = re.compile(r"\s*[|·•/\u2013\u2014]\s*|\s{2,}")
-_SEPARATOR_CHARACTERS = frozenset("|·•/\u2013\u2014")
 _MAX_CHROME_LINE = 200
 
 
@@ -473,16 +511,31 @@ def _is_chrome(block: Block) -> bool:
         return True
     if "©" in folded or folded.startswith(("copyright", "(c) ")) or "cookie" in folded:
         return True
-    has_separators = "  " in folded or not _SEPARATOR_CHARACTERS.isdisjoint(folded)
-    if has_separators and _all_chrome(_CHROME_SEPARATORS.split(folded)):
+    if _has_separators(folded) and _all_chrome(_CHROME_SEPARATORS.split(folded)):
         return True
     return bool(block.links) and _is_row_of_chrome_links(folded, block.links)
 
 
+def _has_separators(text: str) -> bool:
+    """Whether `_CHROME_SEPARATORS` could split the (whitespace-squashed) line."""
+    # Written out: each `in` is a fast scan, where a set test of every character costs more.
+    return (
+        "  " in text
+        or "|" in text
+        or "·" in text
+        or "•" in text
+        or "/" in text
+        or "\u2013" in text
+        or "\u2014" in text
+    )
+
+
 def _is_row_of_chrome_links(folded: str, links: Sequence[Link]) -> bool:
     """Links glued into one line by the markup ("HomeExploreTrending") read as their texts."""
+    if links[0].text.casefold().strip(_EDGE_PUNCTUATION) not in _CHROME_PHRASES:
+        return False  # the common case, a title link, settled before folding every label
     labels = [link.text.casefold() for link in links]
-    if labels[0].strip(_EDGE_PUNCTUATION) not in _CHROME_PHRASES or not _all_chrome(labels):
+    if not _all_chrome(labels):
         return False
     rest = folded
     for label in labels:
@@ -499,11 +552,19 @@ def _all_chrome(pieces: list[str]) -> bool:
 # ---------------------------------------------------------------------------- names and prose
 
 _ET_AL_ENDING = re.compile(r"(?:et\.? al\.?|and others|…|\.\.\.)$", re.IGNORECASE)
-_NAME_SEPARATOR = re.compile(r",|;|&| and ")
+# The last character of any match of _ET_AL_ENDING (U+017F, the long s, matches "s" too).
+_ET_AL_LAST_CHARACTERS = ("l", "L", "s", "S", "\u017f", ".", "…")
 _NOT_IN_NAMES = re.compile(r"[\d:!?\"(){}\[\]<>=@#/\\|]")
 _MAX_AUTHORS_LINE = 2_000
 _MAX_NAME_WORDS = 6
 _MAX_NAME_LENGTH = 60  # "Ann Lee and Bob Kim" is one comma-separated part with two names
+# The usual authors line, "Ann Lee, Bob Kim-Park, Cy O'Neil et al.": names of capitalised
+# words separated by ", ". Its reading is settled by one regex (see `_plain_authors`), whose
+# repeats are possessive (`*+`): giving back a word or a name could never lead to a match, and
+# not trying settles the other lines (titles, abstracts) at their first mismatch.
+_NAME_WORD = r"[A-Z][A-Za-z'-]*+"
+_PLAIN_NAME = rf"{_NAME_WORD}(?: {_NAME_WORD}){{0,{_MAX_NAME_WORDS - 1}}}+"
+_PLAIN_AUTHORS = re.compile(rf"{_PLAIN_NAME}(?:, {_PLAIN_NAME})*+(?P<et_al> et al\.)?")
 _AUTHOR_SEPARATORS = (",", ";", "&", " and ", "et al", "…", "...")
 _NAME_PARTICLES = _phrases(
     "al, bin, da, de, del, della, der, di, dos, du, el, ibn, la, le, van, von, y"
@@ -522,28 +583,76 @@ _ORGANISATION_WORDS = _phrases(
 def _split_authors(text: str) -> tuple[list[str], bool]:
     """The names on an authors line and whether it ends in `et al.` (a truncated list)."""
     text = text.rstrip()
-    ending = _ET_AL_ENDING.search(text, max(len(text) - 12, 0))
+    ending = None
+    if text.endswith(_ET_AL_LAST_CHARACTERS):  # settles most lists before the regex
+        ending = _ET_AL_ENDING.search(text, max(len(text) - 12, 0))
     if ending is not None:
         text = text[: ending.start()]
-    names = [name.strip() for name in _NAME_SEPARATOR.split(text)]
-    return [name for name in names if name], ending is not None
+    # Names are separated by ",", ";", "&" or " and "; str.replace is cheaper than a regex split.
+    parts = text.replace(";", ",").replace("&", ",").replace(" and ", ",").split(",")
+    return [name for part in parts if (name := part.strip())], ending is not None
 
 
 def _authors(text: str) -> tuple[list[str], bool] | None:
     """The names on a line and whether the list is truncated, if the line is a list of names."""
-    # Cheap tests first: running text has long stretches without a comma.
-    if len(text) > _MAX_AUTHORS_LINE or len(text) > _MAX_NAME_LENGTH * (text.count(",") + 1):
+    # Running text (an abstract) has a long stretch without a comma, most often before the
+    # first one: settled here, before any other test (see `_has_long_part`).
+    first_comma = text.find(",")
+    if text.count(" ", 0, first_comma if first_comma >= 0 else len(text)) > 2 * _MAX_NAME_WORDS:
+        return None
+    return _plain_authors(text) or _authors_by_rules(text)
+
+
+def _plain_authors(text: str) -> tuple[list[str], bool] | None:
+    """The names of a usual authors line (`_PLAIN_AUTHORS`), else None: leave it to the rules.
+
+    What `_authors_by_rules` reads from such a line, in a fraction of the time: none of its
+    characters is barred, no name is longer than six words or ends in a period, and the only
+    separator is ", ". Only the line's length and an ending such as "And Others" (which the
+    rules read as a truncated list) remain to be checked.
+    """
+    match = _PLAIN_AUTHORS.fullmatch(text)
+    if match is None or len(text) > _MAX_AUTHORS_LINE:
+        return None
+    if len(text) > _MAX_NAME_LENGTH * (text.count(",") + 1):
+        return None
+    if match.group("et_al") is not None:
+        return text[: match.start("et_al")].split(", "), True
+    if text.endswith(_ET_AL_LAST_CHARACTERS) and _ET_AL_ENDING.search(text, max(len(text) - 12, 0)):
+        return None
+    return text.split(", "), False
+
+
+def _authors_by_rules(text: str) -> tuple[list[str], bool] | None:
+    """The names on a line and whether the list is truncated, if the line is a list of names."""
+    # Cheap tests first: running text has long stretches without a comma, most often in its
+    # first part, which settles an abstract before its commas are counted.
+    if len(text) > _MAX_AUTHORS_LINE or _has_long_part(text, 2 * _MAX_NAME_WORDS):
+        return None
+    if len(text) > _MAX_NAME_LENGTH * (text.count(",") + 1):
         return None
     if _NOT_IN_NAMES.search(text):
-        return None
-    if any(part.count(" ") > 2 * _MAX_NAME_WORDS for part in text.split(",")):
         return None
     names, truncated = _split_authors(text)
     if not names:
         return (names, truncated) if truncated else None
-    if not all(_looks_like_name(name) for name in names):
-        return None
+    for name in names:
+        if not _looks_like_name(name):
+            return None
     return names, truncated
+
+
+def _has_long_part(text: str, spaces: int) -> bool:
+    """Whether a comma-separated part of the line holds more than `spaces` spaces.
+
+    Part by part, without splitting the line: running text fails on its first part.
+    """
+    start = 0
+    while (comma := text.find(",", start)) >= 0:
+        if text.count(" ", start, comma) > spaces:
+            return True
+        start = comma + 1
+    return text.count(" ", start) > spaces
 
 
 def _looks_like_name(name: str) -> bool:
@@ -649,11 +758,12 @@ class _Site:
             parts = urlsplit(url)
             host, rest = parts.netloc, url[url.find(parts.netloc) + len(parts.netloc) :]
         path, _, query = rest.partition("#")[0].partition("?")
-        query = "&".join(
-            part
-            for part in query.split("&")
-            if part and not _TRACKING_PARAMETERS.fullmatch(part.partition("=")[0])
-        )
+        if query:
+            query = "&".join(
+                part
+                for part in query.split("&")
+                if part and not _TRACKING_PARAMETERS.fullmatch(part.partition("=")[0])
+            )
         return f"url:{host}{path or '/'}{'?' + query if query else ''}"
 
 
@@ -704,23 +814,25 @@ class _Card:
 
 
 def _read_card(
-    lines: Sequence[Block],
+    blocks: Sequence[Block],
     heads: Sequence[_Head | None],
     labels: Sequence[_Field | None],
-    head_at: int,
+    where: _CardLines,
 ) -> _Card:
-    """Sort a card's lines into head(s), title, authors, abstract and the rest.
+    """Sort a card's lines (`where` among the page's) into head(s), title, authors, abstract
+    and the rest.
 
-    Below the head the order is title, authors, abstract; lines above the head (`head_at`
-    of them, on sites that show the title first) hold the title and maybe the authors.
-    `labels` are the lines' `_field`s.
+    Below the head the order is title, authors, abstract; lines above the head (on sites that
+    show the title first) hold the title and maybe the authors. `labels` are the lines'
+    `_field`s.
     """
     card = _Card()
-    if head_at:
-        _read_lines_above_head(card, lines[:head_at], labels[:head_at])
+    start, head_at, stop = where
+    if head_at > start:
+        _read_lines_above_head(card, blocks[start:head_at], labels[start:head_at])
     state = "title" if card.title is None else "authors"
-    below = slice(head_at, None)
-    for block, head, labelled in zip(lines[below], heads[below], labels[below], strict=True):
+    for index in range(head_at, stop):
+        block, head, labelled = blocks[index], heads[index], labels[index]
         if head is not None:
             card.heads.append(head)
             card.link_lines.append(block)
@@ -812,7 +924,10 @@ def _is_row_of_links(block: Block) -> bool:
     return not any(character.isalpha() for character in rest)
 
 
-def _paper(card: _Card, *, site: _Site, today: date, warnings: list[str]) -> Paper | None:
+def _paper(
+    card: _Card, *, site: _Site, today: date, warnings: list[str]
+) -> dict[str, object] | None:
+    """The fields of the card's `Paper`, validated with the others' by `_read_papers`."""
     if card.title is None:
         warnings.append("a paper card without a title was skipped")
         return None
@@ -825,27 +940,47 @@ def _paper(card: _Card, *, site: _Site, today: date, warnings: list[str]) -> Pap
     published = _resolve_date(when, today) if when else None
     if when is not None and published is None:
         warnings.append(f"paper {title!r} shows an impossible date {tuple(when)}")
-    links = [link for block in card.link_lines for link in block.links]
-    code_link = next((link for link in links if _is_code_badge(link)), None)
-    title_link = next((link for link in card.title.links if title in link.text), None)
+    code_link, arxiv_id, doi = _card_links(card.link_lines)
+    title_link = _link_around(title, card.title.links)
     url = site.absolute(title_link.href) if title_link else None
-    arxiv_id = next((found for link in links if (found := _arxiv_id(link.href))), None)
-    doi = next((found for link in links if (found := _doi(link.href))), None)
-    return Paper(
-        key=_paper_key(title, arxiv_id=arxiv_id, doi=doi, url=url, site=site),
-        title=title,
-        authors=card.authors,
-        authors_truncated=card.authors_truncated,
-        published=published,
-        year=published.year if published else None,
-        category=category,
-        has_code=has_code or code_link is not None,
-        code_url=site.absolute(code_link.href) if code_link else None,
-        url=url,
-        arxiv_id=arxiv_id,
-        doi=doi,
-        abstract="\n\n".join(card.abstract) or None,
-    )
+    return {
+        "key": _paper_key(title, arxiv_id=arxiv_id, doi=doi, url=url, site=site),
+        "title": title,
+        "authors": card.authors,
+        "authors_truncated": card.authors_truncated,
+        "published": published,
+        "year": published.year if published else None,
+        "category": category,
+        "has_code": has_code or code_link is not None,
+        "code_url": site.absolute(code_link.href) if code_link else None,
+        "url": url,
+        "arxiv_id": arxiv_id,
+        "doi": doi,
+        "abstract": "\n\n".join(card.abstract) or None,
+    }
+
+
+def _link_around(text: str, links: Sequence[Link]) -> Link | None:
+    """The first of the links whose text holds `text`."""
+    for link in links:
+        if text in link.text:
+            return link
+    return None
+
+
+def _card_links(lines: Sequence[Block]) -> tuple[Link | None, str | None, str | None]:
+    """The first Code badge link, arXiv id and DOI among the links on a card's lines."""
+    code_link = arxiv_id = doi = None
+    for block in lines:
+        for link in block.links:
+            if code_link is None and _is_code_badge(link):
+                code_link = link
+            href = link.href.lower()  # the hosts are screened here, once for both
+            if arxiv_id is None and "rxiv.org/" in href:
+                arxiv_id = _arxiv_id(link.href)
+            if doi is None and "doi.org/" in href:
+                doi = _doi(link.href)
+    return code_link, arxiv_id, doi
 
 
 def _is_code_badge(link: Link) -> bool:
@@ -865,23 +1000,15 @@ def _card_starts(
     "h-index 98") is another researcher's affiliation, not a card.
     """
     starts: list[int] = []
-    index = within.start
-    while index < within.stop:
-        if heads[index] is None:
-            index += 1
-            continue
-        run_end = index
-        while run_end < within.stop and heads[run_end] is not None:
-            run_end += 1
-        run = [head for head in heads[index:run_end] if head is not None]
-        in_list = bool(starts) or (list_start is not None and index > list_start)
-        if any(head.date for head in run) or (
+    for run in _runs(heads, within):
+        shown = [head for head in heads[run.start : run.stop] if head is not None]
+        in_list = bool(starts) or (list_start is not None and run.start > list_start)
+        if any(head.date for head in shown) or (
             in_list
-            and any(head.category for head in run)
-            and not (run_end < len(stat_lines) and _has(stat_lines[run_end], _Label))
+            and any(head.category for head in shown)
+            and not (run.stop < len(stat_lines) and _has(stat_lines[run.stop], _Label))
         ):
-            starts.append(index)
-        index = run_end
+            starts.append(run.start)
     return starts
 
 
@@ -1000,6 +1127,9 @@ def _name_and_affiliation(candidates: Sequence[Block]) -> tuple[str, str | None]
     return before, last
 
 
+_PAPERS_LABEL = _Label("paper_count")
+
+
 def _papers_header(
     lines: Sequence[_StatLine | None], heads: Sequence[_Head | None], start: int
 ) -> int | None:
@@ -1009,7 +1139,7 @@ def _papers_header(
         head = heads[index]
         if head is not None and head.date is not None:
             break
-        if any(t == _Label("paper_count") for group in lines[index] or [] for t in group):
+        if any(t == _PAPERS_LABEL for group in lines[index] or [] for t in group):
             header = index
     return header
 
@@ -1101,6 +1231,11 @@ def _name_candidates(lines: Sequence[Block], stat_lines: Sequence[_StatLine | No
     ]
 
 
+# One validation for all the papers: pydantic's constructor, called per paper, costs more
+# than validating them as one list.
+_PAPERS = TypeAdapter(list[Paper])
+
+
 def _read_papers(
     blocks: Sequence[Block],
     heads: Sequence[_Head | None],
@@ -1111,14 +1246,30 @@ def _read_papers(
     today: date,
     warnings: list[str],
 ) -> list[Paper]:
-    papers: list[Paper] = []
-    for start, head_at, stop in cards:
-        card = _read_card(
-            blocks[start:stop], heads[start:stop], labels[start:stop], head_at - start
-        )
+    papers: list[dict[str, object]] = []
+    for where in cards:
+        card = _read_card(blocks, heads, labels, where)
         if (paper := _paper(card, site=site, today=today, warnings=warnings)) is not None:
             papers.append(paper)
-    return papers
+    return _PAPERS.validate_python(papers)
+
+
+def _labels_and_heads(blocks: Sequence[Block]) -> tuple[list[_Field | None], list[_Head | None]]:
+    """Each line's field label (`_field`) and card head (`_card_head`)."""
+    labels: list[_Field | None] = []
+    heads: list[_Head | None] = []
+    for block in blocks:
+        text = block.text
+        if len(text) > _MAX_LABEL and ":" not in text[:_MAX_LABEL]:
+            # Most lines hold no label (see `_field`), and a long one, such as an abstract, is
+            # no card head either: both are settled here, without a call.
+            labels.append(None)
+            heads.append(None if len(text) > _MAX_HEAD_LINE else _card_head(block, None))
+        else:
+            labelled = _field(text)
+            labels.append(labelled)
+            heads.append(_card_head(block, labelled))
+    return labels, heads
 
 
 def _read_profile(
@@ -1127,8 +1278,7 @@ def _read_profile(
     stat_lines = [_stat_line(block.text) for block in blocks]
     if not _looks_like_profile(stat_lines):
         raise ParseError("the page shows no researcher stats (h-index, papers, citations)")
-    labels = [_field(block.text) for block in blocks]
-    heads = [_card_head(block, labelled) for block, labelled in zip(blocks, labels, strict=True)]
+    labels, heads = _labels_and_heads(blocks)
     first_dated = next(
         (i for i, head in enumerate(heads) if head is not None and head.date is not None),
         len(blocks),
