@@ -26,6 +26,11 @@ PAPER_COLUMNS = tuple(Paper.model_fields)
 PROFILE_COLUMNS = tuple(Profile.model_fields)
 
 
+# DuckDB keeps every table block it has written in its buffer pool, up to 80% of RAM by
+# default: a long sync's memory would grow with the database. Blocks beyond this are
+# read back from the file when needed.
+CONNECTION_CONFIG = {"memory_limit": "256MB"}
+
 def to_db_time(moment: datetime) -> datetime:
     """Aware or naive-UTC datetime → naive UTC, as stored."""
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
@@ -54,7 +59,7 @@ class Store:
         try:
             if not read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config=CONNECTION_CONFIG)
         except duckdb.IOException as error:
             raise _storage_error(path, error) from None
         except OSError as error:
