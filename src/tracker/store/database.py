@@ -29,7 +29,8 @@ PROFILE_COLUMNS = tuple(Profile.model_fields)
 # DuckDB keeps every table block it has written in its buffer pool, up to 80% of RAM by
 # default: a long sync's memory would grow with the database. Blocks beyond this are
 # read back from the file when needed.
-CONNECTION_CONFIG = {"memory_limit": "256MB"}
+CONNECTION_CONFIG: dict[str, str | bool | int | float | list[str]] = {"memory_limit": "256MB"}
+
 
 def to_db_time(moment: datetime) -> datetime:
     """Aware or naive-UTC datetime → naive UTC, as stored."""
