@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from records_factory import paper, record
 from tracker.cli import main
+from tracker.cli.history_views import json_time
 from tracker.history import (
     Every,
     Observation,
@@ -313,6 +316,25 @@ def test_history_csv_json_and_parquet(
             ("2026-02-10", 150.0),
         )
     ]
+
+
+MINUTE_OFFSETS = st.integers(-23 * 60, 23 * 60).map(lambda minutes: timedelta(minutes=minutes))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.dates(),
+        st.datetimes(),
+        st.datetimes(timezones=st.just(UTC)),
+        st.datetimes(timezones=MINUTE_OFFSETS.map(timezone)),
+    )
+)
+def test_json_times_are_written_as_pydantic_writes_them(moment: date) -> None:
+    """`history --format json` kept its bytes when it stopped serialising with pydantic."""
+    from pydantic_core import to_jsonable_python
+
+    assert json.dumps(moment, default=json_time) == json.dumps(to_jsonable_python(moment))
 
 
 def test_parquet_needs_an_output_file(capsys: pytest.CaptureFixture[str], db: Path) -> None:

@@ -207,3 +207,14 @@ def test_changed_paper_fields_are_recorded(
         ("paper_changed", "title:a study of topic 2", {"abstract": "A better abstract."})
     ]
     assert ChangeKind.PAPER_CHANGED.value == "paper_changed"
+
+
+def test_the_store_caps_duckdbs_buffer_pool_so_a_long_sync_stays_small(tmp_path: Path) -> None:
+    """DuckDB's default (80% of RAM) would keep every block a sync writes in memory."""
+    path = tmp_path / "t.duckdb"
+    for read_only in (False, True):
+        with Store.open(path, read_only=read_only) as store:
+            [(limit,)] = store.con.execute(
+                "SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'"
+            ).fetchall()
+            assert limit == "122.0 MiB"  # 128 MB

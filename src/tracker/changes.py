@@ -7,7 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from tracker.records import MetricValue, Paper, ProfileRecord, tidy_number
+from tracker.metrics import MetricValue
+from tracker.metrics import metric_delta as metric_delta
+from tracker.records import Paper, ProfileRecord
 
 # Fields that say what a paper is; a change in any of them is a "paper changed".
 PAPER_FIELDS = tuple(name for name in Paper.model_fields if name != "key")
@@ -49,13 +51,6 @@ class Change(BaseModel):
     @property
     def delta(self) -> MetricValue | None:
         return metric_delta(self.old, self.new)
-
-
-def metric_delta(old: Any, new: Any) -> MetricValue | None:
-    """new - old for a metric that had a value before and after."""
-    if isinstance(old, int | float) and isinstance(new, int | float):
-        return tidy_number(new - old)
-    return None
 
 
 def diff(before: ProfileRecord, after: ProfileRecord) -> list[Change]:

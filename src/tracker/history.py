@@ -13,8 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from tracker.changes import metric_delta
-from tracker.records import MetricValue
+from tracker.metrics import MetricValue, metric_delta
 
 DELTA_DAYS = (7, 30, 365)
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"

@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MetricValue = int | float
+from tracker.metrics import MetricValue as MetricValue
+from tracker.metrics import tidy_number as tidy_number
 
 
 class Paper(BaseModel):
@@ -47,8 +48,3 @@ class ProfileRecord(BaseModel):
     citations_per_year: dict[int, int] = Field(default_factory=dict)
     papers: list[Paper] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
-
-
-def tidy_number(value: float) -> MetricValue:
-    """A whole float as int (76.0 → 76), anything else unchanged."""
-    return int(value) if float(value).is_integer() else value

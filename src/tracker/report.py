@@ -10,8 +10,10 @@ from pydantic import BaseModel
 from rich.markup import escape
 from rich.table import Table
 
-from tracker.changes import metric_delta
-from tracker.records import MetricValue
+from tracker.metrics import MetricValue, metric_delta
+from tracker.metrics import format_delta as format_delta
+from tracker.metrics import format_number as format_number
+from tracker.metrics import metric_label as metric_label
 from tracker.store import Profile, Store
 from tracker.store.database import to_db_time
 from tracker.store.queries import (
@@ -25,14 +27,6 @@ from tracker.store.queries import (
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-METRIC_LABELS = {
-    "h_index": "h-index",
-    "i10_index": "i10-index",
-    "paper_count": "papers",
-    "novelty_percent": "novelty %",
-    "ai_score": "AI score",
-}
 
 
 class ProfileReport(BaseModel):
@@ -148,24 +142,6 @@ def _papers_first_seen(store: Store, baselines: list[FetchRow]) -> dict[tuple[st
         ],
     )
     return {(profile_id, moment): int(count) for profile_id, moment, count in rows}
-
-
-def metric_label(metric: str) -> str:
-    return METRIC_LABELS.get(metric, metric.replace("_", " "))
-
-
-def format_number(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, int):
-        return f"{value:,}"
-    return "—" if value is None else str(value)
-
-
-def format_delta(delta: MetricValue | None) -> str:
-    if delta is None:
-        return ""
-    return f"+{format_number(delta)}" if delta > 0 else format_number(delta)
 
 
 def describe_change(change: ChangeRow) -> str:

@@ -10,28 +10,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.control import STRIP_CONTROL_CODES
 from rich.table import Table
 from rich.text import Text
 
 from tracker.cli.options import HistoryOutput, parse_moment
-from tracker.cli.tables import history_table
 from tracker.errors import UserInputError
 from tracker.history import DELTA_DAYS, Every, MetricTrend, Observation, auto_every, trends
-from tracker.records import MetricValue
-from tracker.report import format_delta, format_number, metric_label
+from tracker.metrics import MetricValue, format_delta, format_number, metric_label
 from tracker.store import Store
-from tracker.store.queries import (
-    MetricPoint,
-    PaperRow,
-    citation_gains,
-    good_fetch_span,
-    metric_history,
-)
+from tracker.store.history_reads import MetricPoint, good_fetch_span, metric_history
+
+if TYPE_CHECKING:
+    from tracker.store.queries import PaperRow
 
 RECENT_DAYS = 30  # "recent" citation changes of papers
 
@@ -113,6 +107,8 @@ def load_history(
 
 def recent_citation_gains(store: Store, profile_id: str) -> dict[str, int]:
     """Citations each paper gained in the RECENT_DAYS before its profile's latest sync."""
+    from tracker.store.queries import citation_gains  # pydantic rows: `history` needs none
+
     span = good_fetch_span(store, profile_id)
     if span is None:
         return {}
@@ -175,6 +171,23 @@ def resampled_table(view: HistoryView) -> Table:
     return table
 
 
+def history_table(points: Sequence[MetricPoint]) -> Table:
+    """One row per moment a value changed, one column per metric."""
+    table = Table(title="Metric history (a row where a value changed)", title_justify="left")
+    metrics = sorted({point.metric for point in points})
+    table.add_column("observed (UTC)")
+    for metric in metrics:
+        table.add_column(metric_label(metric), justify="right")
+    by_time: dict[str, dict[str, str]] = {}
+    for point in points:
+        by_time.setdefault(f"{point.observed_at:%Y-%m-%d %H:%M}", {})[point.metric] = format_number(
+            point.value
+        )
+    for moment, values in by_time.items():
+        table.add_row(moment, *(values.get(metric, "") for metric in metrics))
+    return table
+
+
 PERIOD_HEADERS = {Every.day: "day", Every.week: "week of", Every.month: "month"}
 
 
@@ -215,7 +228,7 @@ def history_text(view: HistoryView, output: HistoryOutput) -> str:
     """The export as csv or json text."""
     rows = export_rows(view)
     if output is HistoryOutput.json:
-        return json.dumps(to_jsonable_python(rows), indent=2) + "\n"
+        return json.dumps(rows, indent=2, default=json_time) + "\n"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["period" if view.every else "observed_at", "metric", "value"])
@@ -224,6 +237,16 @@ def history_text(view: HistoryView, output: HistoryOutput) -> str:
             [value.isoformat() if isinstance(value, date) else value for value in row.values()]
         )
     return buffer.getvalue()
+
+
+def json_time(value: object) -> str:
+    """A date or time in JSON as pydantic writes it: ISO 8601, with UTC as `Z`."""
+    if not isinstance(value, date):
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    text = value.isoformat()
+    if isinstance(value, datetime) and value.utcoffset() == timedelta(0):
+        return text.removesuffix("+00:00") + "Z"
+    return text
 
 
 def write_history_parquet(view: HistoryView, path: Path) -> None:

@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from rich.table import Table
 from rich.text import Text
 
-from tracker.report import describe_change, format_delta, format_number, metric_label
+from tracker.metrics import format_delta, format_number, metric_label
+from tracker.report import describe_change
 from tracker.store.models import GOOD_STATUSES
-from tracker.store.queries import ChangeRow, MetricPoint, PaperRow, ProfileSummary
+from tracker.store.queries import ChangeRow, PaperRow, ProfileSummary
 
 LIST_METRICS = ("citations", "h_index", "paper_count")
 
@@ -76,22 +77,6 @@ def _failures_caption(summaries: Sequence[ProfileSummary]) -> Text | None:
         if s.last_status is not None and s.last_status not in GOOD_STATUSES and s.last_sync
     ]
     return Text("\n".join(lines), style="red") if lines else None
-
-
-def history_table(points: Sequence[MetricPoint]) -> Table:
-    table = Table(title="Metric history (a row where a value changed)", title_justify="left")
-    metrics = sorted({point.metric for point in points})
-    table.add_column("observed (UTC)")
-    for metric in metrics:
-        table.add_column(metric_label(metric), justify="right")
-    by_time: dict[str, dict[str, str]] = {}
-    for point in points:
-        by_time.setdefault(f"{point.observed_at:%Y-%m-%d %H:%M}", {})[point.metric] = format_number(
-            point.value
-        )
-    for moment, values in by_time.items():
-        table.add_row(moment, *(values.get(metric, "") for metric in metrics))
-    return table
 
 
 def papers_table(

@@ -3,39 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-
-class FetchStatus(StrEnum):
-    BASELINE = "baseline"  # first good snapshot of a profile
-    CHANGED = "changed"  # a good snapshot that differs from the previous one
-    UNCHANGED = "unchanged"  # a good snapshot equal to the previous one
-    NOT_MODIFIED = "not_modified"  # 304, or the same bytes as last time: nothing parsed
-    FAILED = "failed"
-    BLOCKED = "blocked"
-    LAYOUT_CHANGED = "layout_changed"
-
-    @property
-    def is_good(self) -> bool:
-        return self in GOOD_STATUSES
-
-    @property
-    def is_blocked(self) -> bool:
-        return self is FetchStatus.BLOCKED
-
-
-GOOD_STATUSES = frozenset(
-    {FetchStatus.BASELINE, FetchStatus.CHANGED, FetchStatus.UNCHANGED, FetchStatus.NOT_MODIFIED}
-)
-
-
-class RunStatus(StrEnum):
-    RUNNING = "running"
-    OK = "ok"
-    PARTIAL = "partial"  # some profiles failed
-    FAILED = "failed"  # every profile failed
+from tracker.store.statuses import GOOD_STATUSES as GOOD_STATUSES
+from tracker.store.statuses import FetchStatus as FetchStatus
+from tracker.store.statuses import RunStatus as RunStatus
 
 
 class Profile(BaseModel):

@@ -11,15 +11,11 @@ from pydantic import BaseModel, ConfigDict
 from tracker.changes import metric_delta
 from tracker.records import MetricValue, tidy_number
 from tracker.store.database import Store, from_db_time, to_db_time
-from tracker.store.models import GOOD_STATUSES
-
-
-class MetricPoint(BaseModel):
-    """A metric's value from `observed_at` until the next point."""
-
-    observed_at: datetime
-    metric: str
-    value: MetricValue
+from tracker.store.history_reads import MetricPoint as MetricPoint
+from tracker.store.history_reads import and_optional
+from tracker.store.history_reads import good_fetch_span as good_fetch_span
+from tracker.store.history_reads import metric_history as metric_history
+from tracker.store.statuses import GOOD_STATUSES
 
 
 class ChangeRow(BaseModel):
@@ -91,27 +87,6 @@ class ProfileSummary(BaseModel):
     last_reason: str | None
 
 
-def metric_history(
-    store: Store,
-    profile_id: str,
-    *,
-    metric: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> list[MetricPoint]:
-    store.profile(profile_id)
-    sql = "SELECT observed_at, metric, value FROM metric_observations WHERE profile_id = ?"
-    params: list[Any] = [profile_id]
-    sql, params = _and_optional(sql, params, "metric = ?", metric)
-    sql, params = _and_optional(sql, params, "observed_at >= ?", since and to_db_time(since))
-    sql, params = _and_optional(sql, params, "observed_at <= ?", until and to_db_time(until))
-    rows = store.query(sql + " ORDER BY observed_at, metric", params)
-    return [
-        MetricPoint(observed_at=from_db_time(at), metric=name, value=tidy_number(value))
-        for at, name, value in rows
-    ]
-
-
 def papers(
     store: Store,
     profile_id: str,
@@ -150,8 +125,8 @@ def _select_papers(
     params: list[Any] = [profile_id]
     if not include_removed:
         sql += " AND removed_at IS NULL"
-    sql, params = _and_optional(sql, params, "first_seen >= ?", new_since and to_db_time(new_since))
-    sql, params = _and_optional(sql, params, "list_contains(?, key)", keys)
+    sql, params = and_optional(sql, params, "first_seen >= ?", new_since and to_db_time(new_since))
+    sql, params = and_optional(sql, params, "list_contains(?, key)", keys)
     rows = store.query(
         sql + " ORDER BY published DESC NULLS LAST, year DESC NULLS LAST, title", params
     )
@@ -175,7 +150,7 @@ def citation_gains(
         "WHERE profile_id = ? AND kind = 'paper_changed' AND list_contains(fields, 'citations')"
     )
     params: list[Any] = [profile_id]
-    sql, params = _and_optional(sql, params, "detected_at > ?", since and to_db_time(since))
+    sql, params = and_optional(sql, params, "detected_at > ?", since and to_db_time(since))
     rows = store.query(sql + " GROUP BY paper_key", params)
     return {key: int(gain) for key, gain in rows if gain is not None}
 
@@ -190,16 +165,6 @@ def citations_per_year(store: Store, profile_id: str) -> dict[int, int]:
     return {int(year): int(count) for year, count in rows}
 
 
-def good_fetch_span(store: Store, profile_id: str) -> tuple[datetime, datetime] | None:
-    """When the profile was first and last read successfully; None before its first sync."""
-    [(first, last)] = store.query(
-        "SELECT min(fetched_at), max(fetched_at) FROM fetches "
-        "WHERE profile_id = ? AND list_contains(?, status)",
-        [profile_id, sorted(GOOD_STATUSES)],
-    )
-    return (from_db_time(first), from_db_time(last)) if first is not None else None
-
-
 def changes(
     store: Store,
     *,
@@ -212,9 +177,9 @@ def changes(
         "fields, run_id FROM changes WHERE true"
     )
     params: list[Any] = []
-    sql, params = _and_optional(sql, params, "list_contains(?, profile_id)", profile_ids)
-    sql, params = _and_optional(sql, params, "detected_at >= ?", since and to_db_time(since))
-    sql, params = _and_optional(sql, params, "run_id = ?", run_id)
+    sql, params = and_optional(sql, params, "list_contains(?, profile_id)", profile_ids)
+    sql, params = and_optional(sql, params, "detected_at >= ?", since and to_db_time(since))
+    sql, params = and_optional(sql, params, "run_id = ?", run_id)
     rows = store.query(sql + " ORDER BY detected_at, profile_id, id", params)
     result = []
     for profile, at, kind, metric, old, new, key, title, fields, run in rows:
@@ -250,9 +215,9 @@ def problem_fetches(
         "WHERE list_contains(?, status)"
     )
     params: list[Any] = [list(statuses)]
-    sql, params = _and_optional(sql, params, "list_contains(?, profile_id)", profile_ids)
-    sql, params = _and_optional(sql, params, "fetched_at >= ?", since and to_db_time(since))
-    sql, params = _and_optional(sql, params, "run_id = ?", run_id)
+    sql, params = and_optional(sql, params, "list_contains(?, profile_id)", profile_ids)
+    sql, params = and_optional(sql, params, "fetched_at >= ?", since and to_db_time(since))
+    sql, params = and_optional(sql, params, "run_id = ?", run_id)
     rows = store.query(sql + " ORDER BY fetched_at, id", params)
     return [
         FetchRow(profile=p, fetched_at=from_db_time(at), status=s, reason=r, run_id=run)
@@ -320,12 +285,6 @@ def profile_summaries(store: Store, profile_ids: list[str] | None = None) -> lis
             )
         )
     return summaries
-
-
-def _and_optional(sql: str, params: list[Any], clause: str, value: object) -> tuple[str, list[Any]]:
-    if value is None:
-        return sql, params
-    return f"{sql} AND {clause}", [*params, value]
 
 
 def _load_json(text: str | None) -> Any:
