@@ -218,3 +218,18 @@ def test_the_store_caps_duckdbs_buffer_pool_so_a_long_sync_stays_small(tmp_path:
                 "SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'"
             ).fetchall()
             assert limit == "122.0 MiB"  # 128 MB
+
+
+def test_a_bulk_write_gets_more_memory_and_the_cap_comes_back(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "t.duckdb") as store:
+
+        def limit() -> str:
+            [(value,)] = store.query("SELECT current_setting('memory_limit')")
+            return str(value)
+
+        with store.bulk_memory():
+            assert limit() == "953.6 MiB"  # 1 GB
+        assert limit() == "122.0 MiB"
+        with pytest.raises(RuntimeError), store.bulk_memory():
+            raise RuntimeError("the merge failed")
+        assert limit() == "122.0 MiB"

@@ -65,8 +65,9 @@ def merge_exports(store: Store, shared: Path, now: datetime) -> MergeReport:
         (manifest for manifest in _manifests(shared) if manifest.name not in merged),
         key=lambda manifest: (manifest.started_at, manifest.name),
     )
-    for manifest in pending:
-        _merge_one(store, runs_dir(shared) / manifest.name, manifest, now)
+    with store.bulk_memory():
+        for manifest in pending:
+            _merge_one(store, runs_dir(shared) / manifest.name, manifest, now)
     return MergeReport(
         runs=len(pending),
         workers=len({manifest.worker for manifest in pending}),

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 # blocks are read back from the file (the OS's page cache) when needed; syncing 10,000
 # profiles (a 290 MB database) ran no slower under it than under 256 MB or the default.
 CONNECTION_CONFIG: dict[str, str | bool | int | float | list[str]] = {"memory_limit": "128MB"}
+# One transaction that loads a whole worker's run (`tracker merge`) needs more working
+# memory than that: under 128 MB, merging a 500-profile run failed out of memory.
+BULK_MEMORY_LIMIT = "1GB"
 
 
 def to_db_time(moment: datetime) -> datetime:
@@ -114,6 +117,16 @@ class Store:
                 self.con.commit()
             except duckdb.Error as error:
                 raise StorageError(f"could not commit to {self.path}: {error}") from None
+
+    @contextmanager
+    def bulk_memory(self) -> Iterator[None]:
+        """Raise DuckDB's memory limit for a bulk write, and restore the cap after it."""
+        with self._lock:
+            self.con.execute(f"SET memory_limit = '{BULK_MEMORY_LIMIT}'")
+            try:
+                yield
+            finally:
+                self.con.execute(f"SET memory_limit = '{CONNECTION_CONFIG['memory_limit']}'")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read query, serialised with writes."""
