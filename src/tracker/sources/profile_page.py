@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
 from typing import NamedTuple
@@ -44,6 +44,11 @@ from tracker.sources.text_blocks import Block, Link, contains, outermost_without
 _EDGE_PUNCTUATION = " \t!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~«»\u2039\u203a←→↗·•…\u2013\u2014"
 
 
+# The named tuples made once per line or card are made with `tuple.__new__`, which skips the
+# Python-level `__new__` that a named tuple's constructor runs: a third of the cost.
+_tuple_new = tuple.__new__
+
+
 def _phrases(text: str) -> frozenset[str]:
     """A set of comma-separated phrases."""
     return frozenset(" ".join(phrase.split()) for phrase in text.split(","))
@@ -58,20 +63,32 @@ _METRIC_BY_INITIAL = {
     "n": "novelty_percent",
     "a": "ai_score",
 }
+# Optional parts of the patterns in this module are written `(?:x|)` rather than `(?:x)?`: the
+# same match, which the re module finds faster (an empty alternative costs less than a repeat).
+#
+# One token of a stats line, read with `findall`, which hands back every token's groups from
+# one call; `other` is the rest of a line from a character that begins no token.
 _STAT_TOKEN = re.compile(
     r"(?P<label>h[\s-]?index|citations?|cited\s+by|papers?|publications?"
-    r"|novelty(?:\s+score)?|ai[\s-]?score)"
-    r"|(?P<number>\d{1,3}(?:[,.\u202f']\d{3})+(?!\d)|\d+(?:\.\d+)?)"
-    r"(?P<suffix>\s*(?:%|[km]\b))?"
+    r"|novelty(?:\s+score|)|ai[\s-]?score)"
+    r"|(?P<number>\d{1,3}(?:[,.\u202f']\d{3})+(?!\d)|\d+(?:\.\d+|))"
+    r"(?:(?P<suffix>\s*(?:%|[km]\b))|)"
     r"|(?P<break>\s*[·•|,]\s*)"
-    r"|[\s:()\[\]/\u2013\u2014-]+",
-    re.IGNORECASE,
+    r"|[\s:()\[\]/\u2013\u2014-]+"
+    r"|(?P<other>.+)",
+    re.IGNORECASE | re.DOTALL,
 )
 # The characters a token of _STAT_TOKEN can begin with, besides digits and whitespace: the
 # initials of the labels (the keys of _METRIC_BY_INITIAL, either case) and the separators.
 _STAT_INITIALS = frozenset(
     "".join(_METRIC_BY_INITIAL) + "".join(_METRIC_BY_INITIAL).upper() + ":()[]/\u2013\u2014-·•|,"
 )
+# The characters that may follow each label's initial (i, with IGNORECASE, also matches the
+# dotted and dotless I), whitespace too after an h: a line that begins with a letter and goes on
+# with another holds no stats.
+_LETTER_I = "iI\u0130\u0131"  # as IGNORECASE matches it
+_LABEL_SECOND = {"h": "-" + _LETTER_I, "c": _LETTER_I, "p": "aAuU", "n": "oO", "a": _LETTER_I}
+_LABEL_SECOND |= {initial.upper(): second for initial, second in _LABEL_SECOND.items()}
 _ISO_DATE = re.compile(r"\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}")
 _THOUSANDS = re.compile(r"\d{1,3}(?:[,.\u202f']\d{3})+")
 _NON_DIGIT = re.compile(r"\D")
@@ -82,6 +99,10 @@ _STATS_GAP = 2  # lines between two runs of stats that still belong together
 
 class _Label(NamedTuple):
     metric: str
+
+
+# Shared: a label token holds nothing but its metric.
+_LABELS = {initial: _Label(metric) for initial, metric in _METRIC_BY_INITIAL.items()}
 
 
 class _Number(NamedTuple):
@@ -111,25 +132,27 @@ def _stat_line(text: str) -> _StatLine | None:
     if not (first in _STAT_INITIALS or first.isdecimal() or first.isspace()):
         return None  # most lines (titles, names), settled before the regex tries every token
     groups: _StatLine = [[]]
-    position = 0
-    while position < len(text):
-        match = _STAT_TOKEN.match(text, position)
-        if match is None:
-            return None
-        position = match.end()
-        if match.lastgroup == "label":
-            groups[-1].append(_Label(_METRIC_BY_INITIAL[match.group("label")[0].lower()]))
-        elif match.lastgroup == "break":
+    has_label = False
+    for label, number, suffix, separator, other in _STAT_TOKEN.findall(text):
+        if label:
+            groups[-1].append(_LABELS[label[0].lower()])
+            has_label = True
+        elif separator:
             groups.append([])
-        elif match.group("number") is not None:
-            groups[-1].append(_number(match.group("number"), match.group("suffix") or ""))
-    groups = [group for group in groups if group]
-    if not any(isinstance(t, _Label) for group in groups for t in group) and _ISO_DATE.match(text):
+        elif number:
+            groups[-1].append(_number(number, suffix))
+        elif other:
+            return None
+    if not has_label and ("-" in text or "/" in text) and _ISO_DATE.match(text):
         return None  # a date, not a row of values
-    return groups or None
+    if len(groups) == 1:  # the common case: no separators
+        return groups if groups[0] else None
+    return [group for group in groups if group] or None
 
 
 def _number(digits: str, suffix: str) -> _Number:
+    if not suffix and digits.isdecimal():  # the common case: a plain count
+        return _tuple_new(_Number, (tidy_number(float(digits)), False))
     suffix = suffix.strip().lower()
     value = float(_NON_DIGIT.sub("", digits) if _THOUSANDS.fullmatch(digits) else digits)
     value *= _MULTIPLIERS.get(suffix, 1)
@@ -140,29 +163,27 @@ def _has(line: _StatLine | None, kind: type[_Label] | type[_Number]) -> bool:
     return line is not None and any(isinstance(t, kind) for group in line for t in group)
 
 
-def _runs(items: Sequence[object], within: range) -> list[range]:
-    """The runs of consecutive lines `within` those whose item (stats, head) is not None."""
-    runs: list[range] = []
-    start = None
-    for index in within:
-        if items[index] is None:
-            if start is not None:
-                runs.append(range(start, index))
-                start = None
-        elif start is None:
-            start = index
-    if start is not None:
-        runs.append(range(start, within.stop))
-    return runs
-
-
 def _stats_runs(lines: Sequence[_StatLine | None]) -> list[range]:
     """Runs of consecutive stats lines that hold both labels and values."""
-    return [
-        run
-        for run in _runs(lines, range(len(lines)))
-        if any(_has(lines[i], _Label) for i in run) and any(_has(lines[i], _Number) for i in run)
-    ]
+    runs: list[range] = []
+    start = None
+    has_label = has_number = False
+    for index, line in enumerate((*lines, None)):
+        if line is None:
+            if start is not None and has_label and has_number:
+                runs.append(range(start, index))
+            start = None
+            has_label = has_number = False
+            continue
+        if start is None:
+            start = index
+        for group in line:
+            for token in group:
+                if isinstance(token, _Label):
+                    has_label = True
+                else:
+                    has_number = True
+    return runs
 
 
 def _stats_span(
@@ -185,7 +206,7 @@ def _stats_span(
         above_list = span.stop <= list_at
         return len(_labels(lines, span)), above_list, span.start if above_list else -span.start
 
-    return max(spans, key=rank, default=None)
+    return spans[0] if len(spans) == 1 else max(spans, key=rank, default=None)
 
 
 def _stats_span_around(
@@ -222,7 +243,14 @@ def _labels(lines: Sequence[_StatLine | None], run: range) -> set[str]:
 
 def _looks_like_profile(lines: Sequence[_StatLine | None]) -> bool:
     """Whether the page names the profile stats: an h-index and papers or citations."""
-    labels = _labels(lines, range(len(lines)))
+    labels = {
+        token.metric
+        for line in lines
+        if line is not None
+        for group in line
+        for token in group
+        if isinstance(token, _Label)
+    }
     return "h_index" in labels and bool(labels & {"citations", "paper_count"})
 
 
@@ -237,15 +265,16 @@ def _pair_stats(lines: Sequence[_StatLine | None], offset: int) -> list[_Stat]:
     loose: list[tuple[int, _StatToken | None]] = []  # None keeps unrelated tokens apart
     for index, line in enumerate(lines, start=offset):
         for group in line or [[]]:
+            if len(group) < 2:  # a label or a value on its own (as in `<dt>`/`<dd>`), or nothing
+                loose.append((index, group[0] if group else None))
+                continue
             labels = [t for t in group if isinstance(t, _Label)]
             numbers = [t for t in group if isinstance(t, _Number)]
             if len(labels) == 1 and len(numbers) == 1:
-                stats.append(_Stat(labels[0].metric, *numbers[0], index))
+                stats.append(_tuple_new(_Stat, (labels[0].metric, *numbers[0], index)))
                 loose.append((index, None))
-            elif group:
-                loose.extend((index, token) for token in group)
             else:
-                loose.append((index, None))
+                loose.extend((index, token) for token in group)
     stats.extend(_pair_loose(loose))
     return sorted(stats, key=lambda stat: stat.line)
 
@@ -259,7 +288,7 @@ def _pair_loose(loose: Sequence[tuple[int, _StatToken | None]]) -> list[_Stat]:
         label, number = tokens[label_at], tokens[number_at]
         if isinstance(label, _Label) and isinstance(number, _Number):
             used.update((label_at, number_at))
-            stats.append(_Stat(label.metric, *number, loose[label_at][0]))
+            stats.append(_tuple_new(_Stat, (label.metric, *number, loose[label_at][0])))
 
     # A row of labels next to a row of as many values: a table with a header row.
     runs = _same_kind_runs(tokens)
@@ -305,10 +334,12 @@ _FIELD_BY_LABEL = {
     **dict.fromkeys(("date", "submitted", "published", "published on"), "date"),
 }
 _FIELD_LABEL = re.compile(
-    r"\s*(?P<label>title|author(?:s|\(s\))?|abstract|summary|tl;?dr|subjects?"
-    r"|categor(?:y|ies)|date|submitted|published(?:\s+on)?)\s*(?::\s*|$)",
+    r"\s*(?P<label>title|author(?:s|\(s\)|)|abstract|summary|tl;?dr|subjects?"
+    r"|categor(?:y|ies)|date|submitted|published(?:\s+on|))\s*(?::\s*|$)",
     re.IGNORECASE,
 )
+# What a label can begin with: IGNORECASE matches the long s (U+017F) as an s.
+_FIELD_INITIALS = frozenset("tTaAsS\u017fcCdDpP")
 _HEAD_FIELDS = frozenset({"category", "date"})
 _MAX_LABEL = 16  # characters up to the colon; a label alone on its line is no longer
 
@@ -322,46 +353,59 @@ def _field(text: str) -> _Field | None:
     """The field a line's label names and the value after it, if the line starts with one."""
     if len(text) > _MAX_LABEL and ":" not in text[:_MAX_LABEL]:
         return None  # the common case, settled before the match
+    first = text[:1]
+    if first not in _FIELD_INITIALS and not first.isspace():
+        return None  # a line that begins with no label's initial
     match = _FIELD_LABEL.match(text)
     if match is None:
         return None
-    label = " ".join(match.group("label").casefold().split())
-    return _Field(_FIELD_BY_LABEL[label], text[match.end() :])
+    # A label read case-insensitively may spell no field: "tİtle", with a dotted capital I.
+    name = _FIELD_BY_LABEL.get(" ".join(match.group("label").casefold().split()))
+    return None if name is None else _tuple_new(_Field, (name, text[match.end() :]))
 
 
 # ---------------------------------------------------------------------------- card heads
 
+# Each alternation of names is guarded by a lookahead for the initials it could begin with,
+# so that a line which is no card head (most short lines) fails it with one test instead of
+# one per name; the guards change nothing else.
 _MONTH = (
-    r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+    r"(?=(?i:[jfmasond]))"
+    r"(?i:jan(?:uary|)|feb(?:ruary|)|mar(?:ch|)|apr(?:il|)|may|june?|july?|aug(?:ust|)"
+    r"|sep(?:t(?:ember|)|)|oct(?:ober|)|nov(?:ember|)|dec(?:ember|))\.?"
 )
-_DAY = r"\d{1,2}(?!\d)(?:st|nd|rd|th)?"
+_DAY = r"\d{1,2}(?!\d)(?:st|nd|rd|th|)"
 _YEAR = r"\d{4}(?!\d)"
 _DATE = (
     r"(?P<iso_year>\d{4})[-/](?P<iso_month>\d{1,2})[-/](?P<iso_day>\d{1,2})(?!\d)"
-    rf"|(?P<month1>{_MONTH})\s*(?P<day1>{_DAY})(?:,?\s*(?P<year1>{_YEAR}))?"
-    rf"|(?P<day2>{_DAY})\s*(?P<month2>{_MONTH})(?:,?\s*(?P<year2>{_YEAR}))?"
+    rf"|(?P<month1>{_MONTH})\s*(?P<day1>{_DAY})(?:,?\s*(?P<year1>{_YEAR})|)"
+    rf"|(?P<day2>{_DAY})\s*(?P<month2>{_MONTH})(?:,?\s*(?P<year2>{_YEAR})|)"
 )
 _ARXIV_ARCHIVE = (
+    r"(?=[aceghmnpqs])"
     r"(?:astro-ph|cond-mat|gr-qc|hep-ex|hep-lat|hep-ph|hep-th|math-ph|nlin|nucl-ex|nucl-th"
     r"|physics|quant-ph|cs|math|stat|eess|econ|q-bio|q-fin)"
 )
 # A bare badge is 2-4 capitals not followed by a lowercase letter, so "LGMar" reads LG + Mar.
 _CATEGORY = (
-    rf"{_ARXIV_ARCHIVE}\.(?:[A-Z]{{2}}|[a-z]{{2,}}(?:-[a-z]{{2,}})?)"
+    rf"{_ARXIV_ARCHIVE}\.(?:[A-Z]{{2}}|[a-z]{{2,}}(?:-[a-z]{{2,}}|))"
     rf"|{_ARXIV_ARCHIVE}(?![\w.])"
     r"|[A-Z]{2,4}(?![a-z])"
 )
 _HEAD_SEPARATOR = r"[\W_]*"  # spaces, punctuation, and any symbol or emoji used as an icon
 _CODE = r"(?i:code)(?![a-z])"
+# What a head's first badge begins with: a digit (a date), two capitals (a category), or the
+# initial of "code", a month or an archive. Tested first, it settles most other lines at once.
+_HEAD_START = r"(?=[\W_]*+(?:\d|[A-Z]{2}|(?i:[cjfmasond])|[eghpq]))"
 # Category, date and Code badge, each optional, glued or apart, in the usual order; the
 # category may also follow the date, and the Code badge may come first.
 _HEAD_LINE = re.compile(
-    rf"{_HEAD_SEPARATOR}(?:(?P<code_first>{_CODE}){_HEAD_SEPARATOR})?"
-    rf"(?:(?P<category>{_CATEGORY}){_HEAD_SEPARATOR})?"
-    rf"(?:(?:{_DATE}){_HEAD_SEPARATOR})?"
-    rf"(?:(?P<category_after>{_CATEGORY}){_HEAD_SEPARATOR})?"
-    rf"(?:(?P<code>{_CODE}){_HEAD_SEPARATOR})?"
+    rf"{_HEAD_START}"
+    rf"{_HEAD_SEPARATOR}(?:(?P<code_first>{_CODE}){_HEAD_SEPARATOR}|)"
+    rf"(?:(?P<category>{_CATEGORY}){_HEAD_SEPARATOR}|)"
+    rf"(?:(?:{_DATE}){_HEAD_SEPARATOR}|)"
+    rf"(?:(?P<category_after>{_CATEGORY}){_HEAD_SEPARATOR}|)"
+    rf"(?:(?P<code>{_CODE}){_HEAD_SEPARATOR}|)"
 )
 _MONTH_NUMBERS = {
     name: number
@@ -370,17 +414,24 @@ _MONTH_NUMBERS = {
         start=1,
     )
 }
+# The usual numbers of a date as written: a dict lookup costs a fraction of int() on a string.
+# Any other (no zero has a place here, so `or` is safe) is read by int().
+_DATE_NUMBERS = {
+    **{f"{n}": n for n in range(1, 32)},
+    **{f"{n:02}": n for n in range(1, 10)},
+    **{f"{n}": n for n in range(1900, 2100)},
+}
 _MAX_HEAD_LINE = 60
 _MAX_CATEGORY_LINE = 24  # a longer head shows a date (digits) or the Code badge
 _DIGIT = re.compile(r"\d")
+_ASCII_DIGITS = b"0123456789"
 # Capitalised link labels that sit where badges do but are not arXiv categories.
 _NOT_CATEGORIES = frozenset({"API", "BIB", "DOI", "HTML", "PDF", "PPT", "URL", "WEB"})
 
 
-class _DateText(NamedTuple):
-    year: int | None
-    month: int
-    day: int
+# A date as a card head shows it: year (None when not shown), month, day. A plain tuple, the
+# cheapest to make.
+_DateText = tuple[int | None, int, int]
 
 
 class _Head(NamedTuple):
@@ -397,6 +448,8 @@ def _head(text: str) -> _Head | None:
         return None
     if len(text) > _MAX_CATEGORY_LINE and not _shows_date_or_code(text):
         return None  # the common case, a title or names, settled before the costly match
+    if text.isdecimal():
+        return None  # a count: a date needs a separator or a month, a badge letters
     match = _HEAD_LINE.fullmatch(text)
     if match is None:
         if text.strip(_EDGE_PUNCTUATION).casefold() == "code":  # "</> Code", "{ } Code"
@@ -419,12 +472,17 @@ def _head(text: str) -> _Head | None:
     ) = match.groups()  # one call for all: the pattern's only capturing groups are these
     category = category or category_after
     if iso_year:
-        when: _DateText | None = _DateText(int(iso_year), int(iso_month), int(iso_day))
+        numbers = _DATE_NUMBERS
+        when: _DateText | None = (
+            numbers.get(iso_year) or int(iso_year),
+            numbers.get(iso_month) or int(iso_month),
+            numbers.get(iso_day) or int(iso_day),
+        )
     elif month_name := month1 or month2:
         year_text, day_text = year1 or year2, day1 or day2
-        when = _DateText(
+        when = (
             int(year_text) if year_text else None,
-            _MONTH_NUMBERS[month_name[:3].lower()],
+            _MONTH_NUMBERS[month_name[:3].casefold()],  # casefold: a long s (U+017F) is an s
             int(day_text.rstrip("stndrh")),
         )
     else:
@@ -432,15 +490,22 @@ def _head(text: str) -> _Head | None:
     has_code = code is not None or code_first is not None
     if category in _NOT_CATEGORIES or (category is None and when is None and not has_code):
         return None
-    return _Head(category, when, has_code)
+    return _tuple_new(_Head, (category, when, has_code))
 
 
 def _shows_date_or_code(text: str) -> bool:
     """Whether a line holds a digit or the word "code".
 
-    Two scans, where one regex with both alternatives would try each at every position.
+    Two scans, where one regex with both alternatives would try each at every position. In
+    an ASCII line, the digits are looked for by deleting them from its bytes, which is about
+    twice as fast as the regex's scan.
     """
-    return _DIGIT.search(text) is not None or "code" in text.lower()
+    if text.isascii():
+        data = text.encode()
+        has_digit = len(data.translate(None, _ASCII_DIGITS)) != len(data)
+    else:
+        has_digit = _DIGIT.search(text) is not None
+    return has_digit or "code" in text.lower()
 
 
 def _card_head(block: Block, labelled: _Field | None) -> _Head | None:
@@ -457,15 +522,24 @@ def _card_head(block: Block, labelled: _Field | None) -> _Head | None:
     head = _head(text)
     if head is None or head.date is not None or head.code:
         return head
+    return _unless_a_link(head, block, text)
+
+
+def _unless_a_link(head: _Head, block: Block, text: str) -> _Head | None:
+    """A category badge, unless the text is a lone link's ("PDF", "DOI")."""
     return None if any(link.text == text for link in block.links) else head
 
 
 def _resolve_date(when: _DateText, today: date) -> date | None:
     """The calendar date, reading a date without a year as the latest one not after `today`."""
-    if when.year is not None:
-        return _date_or_none(when.year, when.month, when.day)
+    shown_year, month, day = when
+    if shown_year is not None:
+        try:
+            return date(shown_year, month, day)
+        except ValueError:
+            return None
     for year in range(today.year, today.year - 8, -1):  # 8 years always hold a 29 February
-        candidate = _date_or_none(year, when.month, when.day)
+        candidate = _date_or_none(year, month, day)
         if candidate is not None and candidate <= today:
             return candidate
     return None
@@ -506,28 +580,33 @@ def _is_chrome(block: Block) -> bool:
     text = block.text
     if len(text) > _MAX_CHROME_LINE:
         return False
-    folded = text.casefold()
+    # Most lines are ASCII: folded by the cheaper lower(), the same for them, and holding none
+    # of the marks beyond ASCII looked for below.
+    is_ascii = text.isascii()
+    folded = text.lower() if is_ascii else text.casefold()
     if folded.strip(_EDGE_PUNCTUATION) in _CHROME_PHRASES:
         return True
-    if "©" in folded or folded.startswith(("copyright", "(c) ")) or "cookie" in folded:
+    if (
+        folded.startswith(("copyright", "(c) "))
+        or "cookie" in folded
+        or (not is_ascii and "©" in folded)
+    ):
         return True
-    if _has_separators(folded) and _all_chrome(_CHROME_SEPARATORS.split(folded)):
+    # Whether `_CHROME_SEPARATORS` could split the line: each `in` is a fast scan, where a set
+    # test of every character costs more.
+    if (
+        "|" in folded
+        or "/" in folded
+        or "  " in folded
+        or (
+            not is_ascii
+            and ("·" in folded or "•" in folded or "\u2013" in folded or "\u2014" in folded)
+        )
+    ) and _all_chrome(_CHROME_SEPARATORS.split(folded)):
         return True
-    return bool(block.links) and _is_row_of_chrome_links(folded, block.links)
-
-
-def _has_separators(text: str) -> bool:
-    """Whether `_CHROME_SEPARATORS` could split the (whitespace-squashed) line."""
-    # Written out: each `in` is a fast scan, where a set test of every character costs more.
-    return (
-        "  " in text
-        or "|" in text
-        or "·" in text
-        or "•" in text
-        or "/" in text
-        or "\u2013" in text
-        or "\u2014" in text
-    )
+    links = block.links
+    # A line that is one link (a title) has been read above as that link's text.
+    return bool(links) and links[0].text != text and _is_row_of_chrome_links(folded, links)
 
 
 def _is_row_of_chrome_links(folded: str, links: Sequence[Link]) -> bool:
@@ -564,7 +643,7 @@ _MAX_NAME_LENGTH = 60  # "Ann Lee and Bob Kim" is one comma-separated part with 
 # not trying settles the other lines (titles, abstracts) at their first mismatch.
 _NAME_WORD = r"[A-Z][A-Za-z'-]*+"
 _PLAIN_NAME = rf"{_NAME_WORD}(?: {_NAME_WORD}){{0,{_MAX_NAME_WORDS - 1}}}+"
-_PLAIN_AUTHORS = re.compile(rf"{_PLAIN_NAME}(?:, {_PLAIN_NAME})*+(?P<et_al> et al\.)?")
+_PLAIN_AUTHORS = re.compile(rf"{_PLAIN_NAME}(?:, {_PLAIN_NAME})*+(?:(?P<et_al> et al\.)|)")
 _AUTHOR_SEPARATORS = (",", ";", "&", " and ", "et al", "…", "...")
 _NAME_PARTICLES = _phrases(
     "al, bin, da, de, del, della, der, di, dos, du, el, ibn, la, le, van, von, y"
@@ -600,6 +679,9 @@ def _authors(text: str) -> tuple[list[str], bool] | None:
     first_comma = text.find(",")
     if text.count(" ", 0, first_comma if first_comma >= 0 else len(text)) > 2 * _MAX_NAME_WORDS:
         return None
+    # Too long for its names, as both readings below check: an abstract with a comma early on.
+    if len(text) > _MAX_AUTHORS_LINE or len(text) > _MAX_NAME_LENGTH * (text.count(",") + 1):
+        return None
     return _plain_authors(text) or _authors_by_rules(text)
 
 
@@ -612,12 +694,10 @@ def _plain_authors(text: str) -> tuple[list[str], bool] | None:
     rules read as a truncated list) remain to be checked.
     """
     match = _PLAIN_AUTHORS.fullmatch(text)
-    if match is None or len(text) > _MAX_AUTHORS_LINE:
+    if match is None:  # `_authors` has checked the line's length
         return None
-    if len(text) > _MAX_NAME_LENGTH * (text.count(",") + 1):
-        return None
-    if match.group("et_al") is not None:
-        return text[: match.start("et_al")].split(", "), True
+    if (et_al := match.start("et_al")) >= 0:
+        return text[:et_al].split(", "), True
     if text.endswith(_ET_AL_LAST_CHARACTERS) and _ET_AL_ENDING.search(text, max(len(text) - 12, 0)):
         return None
     return text.split(", "), False
@@ -717,6 +797,9 @@ _ARXIV_LINK = re.compile(
 )
 _ARXIV_VERSION = re.compile(r"v\d+$")
 _DOI_LINK = re.compile(r"doi\.org/(?P<doi>10\.\d{4,9}/[^?#]+)", re.IGNORECASE)
+# The host of an absolute URL made of plain characters, as `urlsplit` reads it, in a fraction
+# of the time; other URLs are left to `urlsplit`.
+_PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9_.:@~-]*)(?=[/?#]|\Z)")
 _TRACKING_PARAMETERS = re.compile(r"utm_\w+|ref|source|src|from|fbclid|gclid", re.IGNORECASE)
 _NON_ALPHANUMERIC = re.compile(r"[\W_]+")
 _ASCII_NON_ALPHANUMERIC_TO_SPACE = bytes(
@@ -755,8 +838,11 @@ class _Site:
         elif url.startswith("/"):
             host, rest = "", url
         else:
-            parts = urlsplit(url)
-            host, rest = parts.netloc, url[url.find(parts.netloc) + len(parts.netloc) :]
+            plain = _PLAIN_HOST.match(url)
+            host = plain.group(1) if plain else urlsplit(url).netloc
+            rest = url[url.find(host) + len(host) :]
+        if "#" not in rest and "?" not in rest:  # the common case: a path alone
+            return f"url:{host}{rest or '/'}"
         path, _, query = rest.partition("#")[0].partition("?")
         if query:
             query = "&".join(
@@ -787,7 +873,7 @@ def _title_key(title: str) -> str:
 
 
 def _paper_key(
-    title: str, *, arxiv_id: str | None, doi: str | None, url: str | None, site: _Site
+    title: str, arxiv_id: str | None, doi: str | None, url: str | None, site: _Site
 ) -> str:
     if arxiv_id:
         return f"arxiv:{_ARXIV_VERSION.sub('', arxiv_id)}"
@@ -801,16 +887,19 @@ def _paper_key(
 # ---------------------------------------------------------------------------- cards
 
 
-@dataclass(slots=True)
 class _Card:
     """The lines of one paper card, sorted into their parts."""
 
-    heads: list[_Head] = field(default_factory=list)
-    title: Block | None = None
-    authors: list[str] = field(default_factory=list)
-    authors_truncated: bool = False
-    abstract: list[str] = field(default_factory=list)
-    link_lines: list[Block] = field(default_factory=list)  # lines whose links describe the paper
+    # Made once per card: a plain `__init__` costs less than a dataclass's default factories.
+    __slots__ = ("abstract", "authors", "authors_truncated", "heads", "link_lines", "title")
+
+    def __init__(self) -> None:
+        self.heads: list[_Head] = []
+        self.title: Block | None = None
+        self.authors: list[str] = []
+        self.authors_truncated = False
+        self.abstract: list[str] = []
+        self.link_lines: list[Block] = []  # lines whose links describe the paper
 
 
 def _read_card(
@@ -831,27 +920,33 @@ def _read_card(
     if head_at > start:
         _read_lines_above_head(card, blocks[start:head_at], labels[start:head_at])
     state = "title" if card.title is None else "authors"
+    # The card's lists, filled in place here and by `_read_labelled`.
+    card_heads, abstract, link_lines = card.heads, card.abstract, card.link_lines
     for index in range(head_at, stop):
-        block, head, labelled = blocks[index], heads[index], labels[index]
-        if head is not None:
-            card.heads.append(head)
-            card.link_lines.append(block)
-        elif labelled is not None:
+        block = blocks[index]
+        if (head := heads[index]) is not None:
+            card_heads.append(head)
+            link_lines.append(block)
+        elif (labelled := labels[index]) is not None:
             state = _read_labelled(card, block, labelled, state)
-        elif block.is_break or _is_chrome(block):
-            state = "rest" if state == "abstract" else state
+        elif not (text := block.text) or _is_chrome(block):  # a break, or chrome
+            if state == "abstract":
+                state = "rest"
         elif state == "title":
             card.title = block
-            card.link_lines.append(block)
+            link_lines.append(block)
             state = "authors"
-        elif state == "authors" and (found := _authors(block.text)) is not None:
-            _add_authors(card, *found)
-        elif state in ("authors", "abstract") and (not card.abstract or _is_prose(block.text)):
-            card.abstract.append(block.text)
+        elif state == "authors" and (found := _authors(text)) is not None:
+            names, truncated = found
+            card.authors.extend(names)
+            if truncated:
+                card.authors_truncated = True
+        elif (state == "authors" or state == "abstract") and (not abstract or _is_prose(text)):
+            abstract.append(text)
             state = "abstract"
         else:
             state = "rest"
-            card.link_lines.append(block)
+            link_lines.append(block)
     return card
 
 
@@ -924,27 +1019,33 @@ def _is_row_of_links(block: Block) -> bool:
     return not any(character.isalpha() for character in rest)
 
 
-def _paper(
-    card: _Card, *, site: _Site, today: date, warnings: list[str]
-) -> dict[str, object] | None:
+def _paper(card: _Card, site: _Site, today: date, warnings: list[str]) -> dict[str, object] | None:
     """The fields of the card's `Paper`, validated with the others' by `_read_papers`."""
-    if card.title is None:
+    title_line = card.title
+    if title_line is None:
         warnings.append("a paper card without a title was skipped")
         return None
-    title = card.title.text
-    category = when = None
-    has_code = False
-    for head in card.heads:
-        category, when = category or head.category, when or head.date
-        has_code = has_code or head.code
-    published = _resolve_date(when, today) if when else None
-    if when is not None and published is None:
+    title = title_line.text
+    heads = card.heads
+    if len(heads) == 1:  # the common case
+        category, when, has_code = heads[0]
+    else:
+        category = when = None
+        has_code = False
+        for head in heads:
+            category, when = category or head.category, when or head.date
+            has_code = has_code or head.code
+    published = None
+    if when is not None and (published := _resolve_date(when, today)) is None:
         warnings.append(f"paper {title!r} shows an impossible date {tuple(when)}")
     code_link, arxiv_id, doi = _card_links(card.link_lines)
-    title_link = _link_around(title, card.title.links)
-    url = site.absolute(title_link.href) if title_link else None
+    url = None
+    for link in title_line.links:  # the first whose text holds the title
+        if title in link.text:
+            url = site.absolute(link.href)
+            break
     return {
-        "key": _paper_key(title, arxiv_id=arxiv_id, doi=doi, url=url, site=site),
+        "key": _paper_key(title, arxiv_id, doi, url, site),
         "title": title,
         "authors": card.authors,
         "authors_truncated": card.authors_truncated,
@@ -960,31 +1061,19 @@ def _paper(
     }
 
 
-def _link_around(text: str, links: Sequence[Link]) -> Link | None:
-    """The first of the links whose text holds `text`."""
-    for link in links:
-        if text in link.text:
-            return link
-    return None
-
-
 def _card_links(lines: Sequence[Block]) -> tuple[Link | None, str | None, str | None]:
     """The first Code badge link, arXiv id and DOI among the links on a card's lines."""
     code_link = arxiv_id = doi = None
     for block in lines:
         for link in block.links:
-            if code_link is None and _is_code_badge(link):
-                code_link = link
+            if code_link is None and link.text.casefold().strip(_EDGE_PUNCTUATION) == "code":
+                code_link = link  # a Code badge
             href = link.href.lower()  # the hosts are screened here, once for both
             if arxiv_id is None and "rxiv.org/" in href:
                 arxiv_id = _arxiv_id(link.href)
             if doi is None and "doi.org/" in href:
                 doi = _doi(link.href)
     return code_link, arxiv_id, doi
-
-
-def _is_code_badge(link: Link) -> bool:
-    return link.text.casefold().strip(_EDGE_PUNCTUATION) == "code"
 
 
 def _card_starts(
@@ -1000,15 +1089,24 @@ def _card_starts(
     "h-index 98") is another researcher's affiliation, not a card.
     """
     starts: list[int] = []
-    for run in _runs(heads, within):
-        shown = [head for head in heads[run.start : run.stop] if head is not None]
-        in_list = bool(starts) or (list_start is not None and run.start > list_start)
-        if any(head.date for head in shown) or (
+    index, stop = within.start, within.stop
+    while index < stop:
+        if heads[index] is None:
+            index += 1
+            continue
+        start = index  # of a run of heads, which ends at `index`
+        dated = has_category = False
+        while index < stop and (head := heads[index]) is not None:
+            dated = dated or head.date is not None
+            has_category = has_category or head.category is not None
+            index += 1
+        in_list = bool(starts) or (list_start is not None and start > list_start)
+        if dated or (
             in_list
-            and any(head.category for head in shown)
-            and not (run.stop < len(stat_lines) and _has(stat_lines[run.stop], _Label))
+            and has_category
+            and not (index < len(stat_lines) and _has(stat_lines[index], _Label))
         ):
-            starts.append(run.start)
+            starts.append(start)
     return starts
 
 
@@ -1139,7 +1237,8 @@ def _papers_header(
         head = heads[index]
         if head is not None and head.date is not None:
             break
-        if any(t == _PAPERS_LABEL for group in lines[index] or [] for t in group):
+        line = lines[index]
+        if line is not None and any(t == _PAPERS_LABEL for group in line for t in group):
             header = index
     return header
 
@@ -1164,10 +1263,9 @@ def _plausibility_warnings(
             f"h-index {h_index} is impossible with {citations} citations "
             f"(an h-index of {h_index} needs at least {h_index * h_index})"
         )
+    percents = {stat.metric for stat in stats if stat.percent}
     for metric, value in metrics.items():
-        is_percent = metric == "novelty_percent" or any(
-            s.percent and s.metric == metric for s in stats
-        )
+        is_percent = metric == "novelty_percent" or metric in percents
         if is_percent and not 0 <= value <= 100:
             warnings.append(f"{metric} is {value}%, outside 0..100")
     for count in sorted({stat.value for stat in stats if stat.metric == "paper_count"}):
@@ -1199,14 +1297,16 @@ def _cards(
     floor = header + 1 if header is not None and below_header else paper_list.start
     if _titles_above_heads(blocks, heads, head_lines, floor):
         firsts = _first_lines_above_heads(blocks, heads, head_lines, floor)
-    cards: list[_CardLines] = []
-    for n, (first, head_at) in enumerate(zip(firsts, head_lines, strict=True)):
-        if n + 1 < len(firsts):
-            end = firsts[n + 1]
-        else:
-            previous = head_lines[n - 1] if n else stats_start
-            end = min(_last_card_end(blocks, heads, first, head_at, previous), paper_list.stop)
-        cards.append(_CardLines(first, head_at, end))
+    # Each card ends where the next begins; the last, see `_last_card_end`.
+    cards = [
+        _tuple_new(_CardLines, lines)
+        for lines in zip(firsts[:-1], head_lines[:-1], firsts[1:], strict=True)
+    ]
+    if firsts:
+        first, head_at = firsts[-1], head_lines[-1]
+        previous = head_lines[-2] if len(head_lines) > 1 else stats_start
+        end = min(_last_card_end(blocks, heads, first, head_at, previous), paper_list.stop)
+        cards.append(_tuple_new(_CardLines, (first, head_at, end)))
     return cards
 
 
@@ -1249,36 +1349,68 @@ def _read_papers(
     papers: list[dict[str, object]] = []
     for where in cards:
         card = _read_card(blocks, heads, labels, where)
-        if (paper := _paper(card, site=site, today=today, warnings=warnings)) is not None:
+        if (paper := _paper(card, site, today, warnings)) is not None:
             papers.append(paper)
     return _PAPERS.validate_python(papers)
 
 
-def _labels_and_heads(blocks: Sequence[Block]) -> tuple[list[_Field | None], list[_Head | None]]:
-    """Each line's field label (`_field`) and card head (`_card_head`)."""
-    labels: list[_Field | None] = []
-    heads: list[_Head | None] = []
-    for block in blocks:
+class _Lines(NamedTuple):
+    """What each line of the page says, if anything (None where it says nothing of the kind)."""
+
+    stats: list[_StatLine | None]  # `_stat_line`
+    labels: list[_Field | None]  # `_field`
+    heads: list[_Head | None]  # `_card_head`
+
+
+def _read_lines(blocks: Sequence[Block]) -> _Lines:
+    """Read every line, in one pass; most are settled here without a call.
+
+    A line too long for stats, a label or a head (an abstract), or beginning with no stats
+    token, or too long for a head without showing a date or a Code badge (a title, names),
+    says nothing of that kind.
+    """
+    stats: list[_StatLine | None] = [None] * len(blocks)
+    labels: list[_Field | None] = [None] * len(blocks)
+    heads: list[_Head | None] = [None] * len(blocks)
+    for index, block in enumerate(blocks):
         text = block.text
-        if len(text) > _MAX_LABEL and ":" not in text[:_MAX_LABEL]:
-            # Most lines hold no label (see `_field`), and a long one, such as an abstract, is
-            # no card head either: both are settled here, without a call.
-            labels.append(None)
-            heads.append(None if len(text) > _MAX_HEAD_LINE else _card_head(block, None))
+        length = len(text)
+        if length <= _MAX_STAT_LINE:
+            first = text[:1]
+            if first in _STAT_INITIALS:
+                second = _LABEL_SECOND.get(first)
+                if (
+                    second is None
+                    or (follows := text[1:2]) in second
+                    or (first in "hH" and follows.isspace())
+                ):
+                    stats[index] = _stat_line(text)
+            elif first.isdecimal() or first.isspace():
+                stats[index] = _stat_line(text)
+        if length > _MAX_LABEL and ":" not in text[:_MAX_LABEL]:
+            if length > _MAX_HEAD_LINE or (
+                length > _MAX_CATEGORY_LINE and not _shows_date_or_code(text)
+            ):
+                continue
+            labelled = None
         else:
-            labelled = _field(text)
-            labels.append(labelled)
-            heads.append(_card_head(block, labelled))
-    return labels, heads
+            labels[index] = labelled = _field(text)
+        if labelled is None:  # `_card_head` written out, without a call for the common case
+            head = _head(text)
+            if head is not None and head.date is None and not head.code:
+                head = _unless_a_link(head, block, text)
+            heads[index] = head
+        else:
+            heads[index] = _card_head(block, labelled)
+    return _Lines(stats, labels, heads)
 
 
 def _read_profile(
     blocks: Sequence[Block], *, url: str | None, fetched_at: datetime
 ) -> ProfileRecord:
-    stat_lines = [_stat_line(block.text) for block in blocks]
+    stat_lines, labels, heads = _read_lines(blocks)
     if not _looks_like_profile(stat_lines):
         raise ParseError("the page shows no researcher stats (h-index, papers, citations)")
-    labels, heads = _labels_and_heads(blocks)
     first_dated = next(
         (i for i, head in enumerate(heads) if head is not None and head.date is not None),
         len(blocks),
@@ -1348,7 +1480,7 @@ class ProfilePageSource(SinglePageSource):
 
     def recognises_content(self, text: str) -> bool:
         try:
-            lines = [_stat_line(block.text) for block in page_blocks(text)]
+            lines = _read_lines(page_blocks(text)).stats
         except Exception:  # whatever cannot be read is not a profile page
             return False
         return _looks_like_profile(lines)

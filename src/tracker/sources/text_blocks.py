@@ -30,14 +30,15 @@ _INLINE_TAGS = _tag_names(
 )
 _PREFORMATTED_TAGS = frozenset({"pre", "listing", "plaintext", "xmp"})
 # Removed before reading: invisible, not text, or navigation. Kept to a few selectors because
-# every selector in the list costs a pass over the tree; the candidates are filtered below.
-_REMOVED = (
-    "script, style, noscript, template, svg, iframe, object, select, textarea, "
-    '[hidden], [style], [role], [aria-hidden="true"], .sr-only, .visually-hidden, nav, footer'
+# every selector in the list costs a test of every element; the candidates are filtered below.
+# The elements removed for their tag alone are skipped by the reader instead, which looks at
+# every tag anyway; all are removed first only when an icon may name a link (`_remove_invisible`).
+_SKIPPED_TAGS = _tag_names("script style noscript template iframe object select textarea nav")
+_REMOVED_BY_ATTRIBUTES = (
+    'svg, [hidden], [style], [role], [aria-hidden="true"], .sr-only, .visually-hidden, footer'
 )
-_ALWAYS_REMOVED_TAGS = _tag_names(
-    "script style noscript template svg iframe object select textarea nav"
-)
+_REMOVED = ", ".join(sorted(_SKIPPED_TAGS)) + ", " + _REMOVED_BY_ATTRIBUTES
+_ALWAYS_REMOVED_TAGS = _SKIPPED_TAGS | {"svg"}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CHROME_ROLES = frozenset({"navigation", "search", "contentinfo"})
 _SCREEN_READER_CLASSES = frozenset({"sr-only", "visually-hidden"})
@@ -49,6 +50,7 @@ _SECTIONING_TAGS = frozenset({"article", "aside", "main", "nav", "section"})
 # with. Regular expressions rather than str.translate, which is many times slower on long text.
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _HYPHEN_LOOKALIKE = re.compile("[\u2010\u2011]")
+_LONG_TEXT = 256  # characters: longer than a title or a line of names; an abstract
 # A tag, with or without a namespace prefix (`<h:p>` in XHTML).
 _HTML_TAG = re.compile(
     r"<(?:!--|!doctype|/?(?:[a-zA-Z][\w.-]*:)?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>)", re.IGNORECASE
@@ -58,6 +60,8 @@ _XML_DECLARATION = re.compile(r"\s*<\?xml\b")
 # Searched for in the page's UTF-8 bytes, with a regex: about twice as fast on a long page as
 # `in`, whose search stalls on mispredicted branches, and as searching a str.
 _NAMESPACE_DECLARATION = re.compile(b"xmlns:")
+# A page is encoded to UTF-8 in slices of this many characters (`_utf8`).
+_ENCODED_SLICE = 4096
 _PLAIN_THEMATIC_BREAK = re.compile(r"([-*_])(?: ?\1){2,}")  # "---", "* * *", as in Markdown
 # Prefixes bound to the namespaces an HTML parser knows by their bare names: XHTML, SVG, MathML.
 _KNOWN_NAMESPACE_PREFIX = re.compile(
@@ -92,8 +96,18 @@ _INLINE_IDS = _tag_ids(_INLINE_TAGS)
 _PREFORMATTED_IDS = _tag_ids(_PREFORMATTED_TAGS)
 (_A_ID,) = _tag_ids(frozenset({"a"}))
 (_HR_ID,) = _tag_ids(frozenset({"hr"}))
-# Comments, and anything left of the removed elements, sit inside a line without breaking it.
-_NON_BREAKING_IDS = _INLINE_IDS | {_COMMENT_ID}
+(_FOOTER_ID,) = _tag_ids(frozenset({"footer"}))
+(_SVG_ID,) = _tag_ids(frozenset({"svg"}))
+_SKIPPED_IDS = _tag_ids(_SKIPPED_TAGS)
+_ALWAYS_REMOVED_IDS = _tag_ids(_ALWAYS_REMOVED_TAGS)
+_SECTIONING_IDS = _tag_ids(_SECTIONING_TAGS)
+(_IMG_ID,) = _tag_ids(frozenset({"img"}))
+_STAND_IN_IDS = _tag_ids(frozenset({"img", "time"}))
+
+
+# What `attrs.get` returns for an `<a>` without an href: no attribute value can be a NUL, which
+# the parser replaces.
+_NO_HREF = "\0"
 
 
 # Named tuples rather than frozen dataclasses: a page makes hundreds of them, and they are
@@ -119,6 +133,11 @@ class Block(NamedTuple):
     @property
     def is_break(self) -> bool:
         return not self.text
+
+
+# The reader makes its named tuples with `tuple.__new__`, which skips the Python-level
+# `__new__` of a named tuple's constructor: a third of the cost of making one.
+_tuple_new = tuple.__new__
 
 
 def page_blocks(text: str) -> list[Block]:
@@ -151,13 +170,26 @@ def html_blocks(html: str) -> list[Block]:
     if root is None:
         return []
     _remove_invisible(root)
-    _replace_by_visible_text(root)
     return _read_blocks(root)
 
 
 def _utf8(html: str) -> bytes:
-    """The document as the UTF-8 bytes the parser reads: encoded as selectolax encodes text."""
-    return html.encode(errors="ignore")  # lone surrogates cannot be encoded, and are dropped
+    """The document as the UTF-8 bytes the parser reads: encoded as selectolax encodes text.
+
+    A page with a few characters beyond ASCII (a dash in its title, a copyright sign) is
+    stored with two bytes a character, which the encoder reads one by one. It is encoded in
+    slices: a slice of ASCII text is copied into a string of one byte a character, which is
+    encoded at the speed of a copy, so that only the slices with other characters are read
+    character by character; the whole page costs about half as much.
+    """
+    if html.isascii():  # O(1)
+        return html.encode()
+    size = _ENCODED_SLICE
+    # Each character is encoded on its own, so that the slices' bytes are the page's; lone
+    # surrogates cannot be encoded, and are dropped.
+    return b"".join(
+        [html[start : start + size].encode(errors="ignore") for start in range(0, len(html), size)]
+    )
 
 
 def _xml_as_html(xhtml: str) -> str:
@@ -188,15 +220,20 @@ def squash_whitespace(text: str) -> str:
     """
     text = text.strip()
     if text.isascii():  # O(1) in CPython; then a few fast scans settle the common case
-        # Written out: each `in` is a fast scan, a loop over the characters would cost more.
-        squashed = not (
-            "  " in text
-            or "\n" in text
-            or "\t" in text
-            or "\r" in text
-            or "\f" in text
-            or "\v" in text
-        )
+        if len(text) < _LONG_TEXT and text.isprintable():
+            # isprintable() is False for every whitespace character but the plain space; on
+            # a long text (an abstract), a scan for each character is faster.
+            squashed = "  " not in text
+        else:
+            # Written out: each `in` is a fast scan, a loop over the characters costs more.
+            squashed = not (
+                "  " in text
+                or "\n" in text
+                or "\t" in text
+                or "\r" in text
+                or "\f" in text
+                or "\v" in text
+            )
         return text if squashed else " ".join(text.split())
     text = _HYPHEN_LOOKALIKE.sub("-", _INVISIBLE.sub("", text))
     # isprintable() is False for every whitespace character but the plain space.
@@ -216,7 +253,12 @@ def ancestors(node: LexborNode) -> Iterator[LexborNode]:
 def contains(container: LexborNode, node: LexborNode) -> bool:
     # Compare by identity: LexborNode.__eq__ compares serialised HTML, which is very slow.
     wanted = container.mem_id
-    return any(candidate.mem_id == wanted for candidate in ancestors(node))
+    current: LexborNode | None = node
+    while current is not None and not current.is_document_node:  # `ancestors`, written out
+        if current.mem_id == wanted:
+            return True
+        current = current.parent
+    return False
 
 
 def outermost_without(node: LexborNode, other: LexborNode) -> LexborNode | None:
@@ -231,10 +273,17 @@ def outermost_without(node: LexborNode, other: LexborNode) -> LexborNode | None:
 
 
 def _remove_invisible(root: LexborNode) -> None:
-    doomed = [node for node in root.css(_REMOVED) if _is_invisible(node)]
+    """Remove what no reader sees; the elements of `_SKIPPED_TAGS` are left to the reader.
+
+    An icon in a link may stand for the link's name (`_icon_link_name`), which is read from
+    the tree as the removals after the icon leave it: then every removal is made here.
+    """
+    doomed = [node for node in root.css(_REMOVED_BY_ATTRIBUTES) if _is_invisible(node)]
+    if any(node.tag_id == _SVG_ID and _enclosing_link(node) is not None for node in doomed):
+        doomed = [node for node in root.css(_REMOVED) if _is_invisible(node)]
     # Innermost first: decomposing an element frees its descendants.
     for node in reversed(doomed):
-        name = _icon_link_name(node) if node.tag == "svg" else None
+        name = _icon_link_name(node) if node.tag_id == _SVG_ID else None
         if name:
             node.replace_with(f" {name} ")
         else:
@@ -285,8 +334,8 @@ def _enclosing_link(node: LexborNode) -> LexborNode | None:
 
 def _is_invisible(node: LexborNode) -> bool:
     """Whether a reader never sees this element's text, or sees it only as site navigation."""
-    tag = node.tag
-    if tag in _ALWAYS_REMOVED_TAGS:
+    tag_id = node.tag_id
+    if tag_id in _ALWAYS_REMOVED_IDS:
         return True
     attrs = node.attributes  # one dict: many times faster than a lookup per attribute
     if "hidden" in attrs or _HIDDEN_STYLE.search(attrs.get("style") or ""):
@@ -298,7 +347,7 @@ def _is_invisible(node: LexborNode) -> bool:
         return not _names_icon_only_link(node)
     if attrs.get("aria-hidden") == "true" and _is_icon(node, classes):
         return True
-    return tag == "footer" and not any(a.tag in _SECTIONING_TAGS for a in ancestors(node))
+    return tag_id == _FOOTER_ID and not any(a.tag_id in _SECTIONING_IDS for a in ancestors(node))
 
 
 def _is_icon(node: LexborNode, classes: str) -> bool:
@@ -313,137 +362,219 @@ def _is_icon(node: LexborNode, classes: str) -> bool:
     return not any(character.isalnum() for character in text)
 
 
-def _replace_by_visible_text(root: LexborNode) -> None:
-    """Replace the elements that stand for a text by that text.
+def _read_blocks(root: LexborNode) -> list[Block]:
+    """Cut the text into blocks: a block element or a line break always starts a new one.
+
+    One walk down the tree, which hands each element's children what they need from its
+    ancestors (the block they sit in, the link around them), so that no text has to look its
+    ancestors up. This is the one loop that touches every node, so it is written out in one
+    function, its state in local variables, with a stack of the elements being read in place
+    of recursion.
+    """
+    blocks: list[Block] = []
+    # The block being read, `current`, in pieces, each under one link (`_links`) or none.
+    texts: list[str] = []
+    hrefs: list[str | None] = []
+    current: LexborNode = root
+    preformatted = space_pending = False
+    text_id, comment_id, a_id, hr_id = _TEXT_ID, _COMMENT_ID, _A_ID, _HR_ID
+    inline_ids, stand_in_ids, skipped_ids = _INLINE_IDS, _STAND_IN_IDS, _SKIPPED_IDS
+    # The element whose children are being read, and those children; the block they sit in;
+    # the link their text belongs to (the nearest inside the block, else the one around the
+    # block itself: a whole card as one link); the nearest link around them, which the blocks
+    # inside them take. The children come without the whitespace between tags (`iter(True,
+    # True)`: with text, without empty text; positional, as keywords cost more to pass), which
+    # counts only inside a line (`texts`), and is then looked for before the next child, or
+    # after the last.
+    parent, nodes, block, href, wrap = root, root.iter(True, True), root, None, None
+    stack: list[tuple[LexborNode, Iterator[LexborNode], LexborNode, str | None, str | None]] = []
+    while True:
+        for node in nodes:
+            # Whitespace left out before this child (see above); `is_empty_text_node` is False
+            # for an element.
+            if texts and (before := node.prev) is not None and before.is_empty_text_node:
+                space_pending = not (
+                    preformatted and _ends_line(before.text_content, blocks, texts, hrefs, current)
+                )
+            tag_id = node.tag_id
+            text: str | None = None  # what an element stands for
+            if tag_id == text_id:
+                text_block, text_href = block, href
+            elif tag_id in inline_ids:
+                text_block, text_href = block, href
+                if tag_id in stand_in_ids:
+                    text = _stand_in_text(node, tag_id)
+                if text is None:
+                    inner_wrap = wrap
+                    # One lookup: `in`, then `get`, would each read the attribute.
+                    if tag_id == a_id and (target := node.attrs.get("href", _NO_HREF)) is not (
+                        _NO_HREF
+                    ):
+                        if target is not None:  # `<a href>` with no value links nowhere
+                            text_href = target
+                        inner_wrap = target or ""
+                    # An element that holds one text (most links and spans) is read as that
+                    # text, without a walk of its own.
+                    child = node.first_child
+                    if child is None or child.next is not None or child.tag_id != text_id:
+                        if child is not None:
+                            stack.append((parent, nodes, block, href, wrap))
+                            parent, nodes = node, node.iter(True, True)
+                            href, wrap = text_href, inner_wrap
+                            break
+                        continue
+                    node = child
+            elif tag_id != comment_id:  # a comment sits inside a line without breaking it
+                if tag_id in skipped_ids:
+                    continue  # removed, see `_remove_invisible`
+                if texts:
+                    _add_block(blocks, texts, hrefs, current)
+                    space_pending = False
+                if tag_id == hr_id:
+                    blocks.append(Block("", (), node))
+                child = node.first_child
+                if child is None:
+                    continue
+                # A block of one text (a paragraph, a heading, or one with a link or a span
+                # around its text) is a line of its own, read here without joining the others;
+                # the state is as its end leaves it.
+                lone: LexborNode | None = None
+                only_child = child.next is None
+                if only_child and tag_id not in _PREFORMATTED_IDS:
+                    child_id = child.tag_id
+                    if child_id == text_id:
+                        lone, text_href = child, wrap
+                    elif child_id in inline_ids and child_id not in stand_in_ids:
+                        lone, text_href = child.first_child, wrap
+                        if lone is None or lone.next is not None or lone.tag_id != text_id:
+                            lone = None
+                        elif child_id == a_id:
+                            target = child.attrs.get("href")
+                            if target is not None:
+                                text_href = target
+                if lone is not None:
+                    text = squash_whitespace(lone.text_content or "")
+                    if text:
+                        links = () if text_href is None else (_tuple_new(Link, (text_href, text)),)
+                        blocks.append(_tuple_new(Block, (text, links, node)))
+                    continue
+                if only_child and child.tag_id == text_id:  # in a preformatted block
+                    text_block, text_href = node, wrap
+                    node = child
+                else:
+                    stack.append((parent, nodes, block, href, wrap))
+                    parent, nodes, block, href = node, node.iter(True, True), node, wrap
+                    break
+            else:
+                continue
+            if text is None:  # a text node: the whitespace between tags is rarely read here
+                text = node.text_content or ""
+                if not text or text.isspace():
+                    # Whitespace between inline elements counts only if more text follows.
+                    space_pending = bool(texts) and not (
+                        preformatted and _ends_line(text, blocks, texts, hrefs, current)
+                    )
+                    continue
+            # `text` belongs to `text_block`, under `text_href`.
+            if text_block is not current:
+                if texts:
+                    _add_block(blocks, texts, hrefs, current)
+                    space_pending = False
+                current = text_block
+                preformatted = text_block.tag_id in _PREFORMATTED_IDS
+            elif space_pending:
+                texts.append(" ")
+                hrefs.append(None)
+                space_pending = False
+            if preformatted and "\n" in text:
+                *lines, text = text.split("\n")
+                for line in lines:
+                    texts.append(line)
+                    hrefs.append(text_href)
+                    _add_block(blocks, texts, hrefs, current)
+                    space_pending = False
+            texts.append(text)
+            hrefs.append(text_href)
+        else:  # the children are read: back to their parent's
+            if texts and (after := parent.last_child) is not None and after.is_empty_text_node:
+                space_pending = not (
+                    preformatted and _ends_line(after.text_content, blocks, texts, hrefs, current)
+                )
+            if not stack:
+                break
+            parent, nodes, block, href, wrap = stack.pop()
+    if texts:
+        _add_block(blocks, texts, hrefs, current)
+    return blocks
+
+
+def _ends_line(
+    whitespace: str | None,
+    blocks: list[Block],
+    texts: list[str],
+    hrefs: list[str | None],
+    node: LexborNode,
+) -> bool:
+    """Whether whitespace in preformatted text breaks the line; if so, the line is added."""
+    if whitespace is None or "\n" not in whitespace:
+        return False
+    if texts:
+        _add_block(blocks, texts, hrefs, node)
+    return True
+
+
+def _add_block(
+    blocks: list[Block], texts: list[str], hrefs: list[str | None], node: LexborNode
+) -> None:
+    """Add the block made of these pieces of text, and empty the lists of pieces."""
+    text = squash_whitespace(texts[0] if len(texts) == 1 else "".join(texts))
+    if text:
+        links: tuple[Link, ...] = ()
+        if len(hrefs) == 1:  # the common case: one run of text, a link or not
+            if hrefs[0] is not None:
+                links = (_tuple_new(Link, (hrefs[0], text)),)
+        elif hrefs.count(None) != len(hrefs):
+            links = _links(texts, hrefs)
+        blocks.append(_tuple_new(Block, (text, links, node)))
+    texts.clear()
+    hrefs.clear()
+
+
+def _stand_in_text(node: LexborNode, tag_id: int) -> str | None:
+    """The text an element stands for, read in its place; None to read its content instead.
 
     `<time datetime>` reads as its ISO date, which is more exact than its visible text, and
     `<img alt>` as its alt text, which text browsers and screen readers show in its place.
     """
-    for node in root.css("time[datetime], img[alt]"):
-        if node.tag == "img":
-            alt = (node.attrs.get("alt") or "").strip()
-            if alt:
-                node.replace_with(f" {alt} ")  # an image is a box of its own inside the line
-            continue
-        match = _ISO_DATE_PREFIX.match(node.attrs.get("datetime") or "")
-        if match:
-            node.replace_with(match.group(1))
+    if tag_id == _IMG_ID:
+        alt = (node.attrs.get("alt") or "").strip()
+        return f" {alt} " if alt else None  # an image is a box of its own inside the line
+    return _iso_date(node.attrs.get("datetime") or "")
 
 
-def _read_blocks(root: LexborNode) -> list[Block]:
-    """Cut the text nodes into blocks: a block element or a line break always starts a new one.
-
-    This is the one loop that touches every node, so its state lives in local variables.
-    """
-    blocks: list[Block] = []
-    wrapped = _links_around_blocks(root)
-    texts: list[str] = []
-    hrefs: list[str | None] = []
-    block: LexborNode = root
-    block_id = -1
-    preformatted = space_pending = False
-    inline_ids, non_breaking_ids, text_id = _INLINE_IDS, _NON_BREAKING_IDS, _TEXT_ID
-
-    def flush() -> None:
-        nonlocal space_pending
-        space_pending = False
-        if not texts:
-            return
-        text = squash_whitespace("".join(texts))
-        if text:
-            links: tuple[Link, ...] = ()
-            if len(hrefs) == 1:  # the common case: one run of text, a link or not
-                if hrefs[0] is not None:
-                    links = (Link(hrefs[0], text),)
-            elif hrefs.count(None) != len(hrefs):
-                links = _links(texts, hrefs)
-            blocks.append(Block(text, links, block))
-        texts.clear()
-        hrefs.clear()
-
-    for node in root.traverse(include_text=True):
-        tag_id = node.tag_id
-        if tag_id != text_id:
-            if tag_id not in non_breaking_ids:
-                if texts:
-                    flush()
-                if tag_id == _HR_ID:
-                    blocks.append(Block("", (), node))
-            continue
-        # Most text nodes are the whitespace between tags: told apart without reading them.
-        text = "" if node.is_empty_text_node else node.text_content or ""
-        if not text or text.isspace():
-            # Whitespace between inline elements counts only if more text follows in the block.
-            if preformatted and "\n" in (node.text_content or ""):
-                flush()
-            elif texts:
-                space_pending = True
-            continue
-        parent = node.parent
-        if parent is None:
-            continue
-        href = None
-        if parent.tag_id in inline_ids:
-            parent, href = _context(parent)
-        parent_id = parent.mem_id
-        if href is None and wrapped:
-            href = wrapped.get(parent_id)
-        if parent_id != block_id:
-            if texts:
-                flush()
-            block, block_id = parent, parent_id
-            preformatted = parent.tag_id in _PREFORMATTED_IDS
-        elif space_pending:
-            texts.append(" ")
-            hrefs.append(None)
-            space_pending = False
-        if preformatted and "\n" in text:
-            *lines, text = text.split("\n")
-            for line in lines:
-                texts.append(line)
-                hrefs.append(href)
-                flush()
-        texts.append(text)
-        hrefs.append(href)
-    flush()
-    return blocks
+def _iso_date(value: str) -> str | None:
+    """The ISO date a `datetime` value begins with, if it does."""
+    # The usual value, a date alone, is read without the regex, at a fraction of its cost:
+    # with its two hyphens in place, it is a date if the first two are the only ones and the
+    # rest are digits (`isdecimal` holds for the characters `\d` matches).
+    if len(value) == 10 and value[4] == value[7] == "-":
+        return value if value.replace("-", "", 2).isdecimal() else None
+    match = _ISO_DATE_PREFIX.match(value)
+    return match.group(1) if match else None
 
 
 def _links(texts: list[str], hrefs: list[str | None]) -> tuple[Link, ...]:
-    """Consecutive pieces under the same href, as links."""
+    """Consecutive pieces under the same href, as links; a space between two belongs to neither."""
     links: list[Link] = []
+    count = len(texts)
     start = 0
-    for end in range(1, len(texts) + 1):
-        if end < len(texts) and (hrefs[end] == hrefs[start] or texts[end] == " "):
-            continue  # a space between two links belongs to neither
+    while start < count:
         href = hrefs[start]
+        end = start + 1
+        while end < count and (hrefs[end] == href or texts[end] == " "):
+            end += 1
         if href is not None:
-            links.append(Link(href, squash_whitespace("".join(texts[start:end]))))
+            text = squash_whitespace("".join(texts[start:end]))
+            links.append(_tuple_new(Link, (href, text)))
         start = end
     return tuple(links)
-
-
-def _context(inline: LexborNode) -> tuple[LexborNode, str | None]:
-    """The nearest block-level ancestor of an inline element and the href of the link around it."""
-    href = None
-    parent: LexborNode | None = inline
-    while parent is not None:
-        tag_id = parent.tag_id
-        if tag_id not in _INLINE_IDS:
-            return parent, href
-        if tag_id == _A_ID and href is None:
-            href = parent.attrs.get("href")
-        parent = parent.parent
-    return inline, href
-
-
-def _links_around_blocks(root: LexborNode) -> dict[int, str]:
-    """Links that wrap block elements (a whole card as one link), by the wrapped element."""
-    wrapped: dict[int, str] = {}
-    for node in root.css("a[href] *"):
-        if node.tag in _INLINE_TAGS:
-            continue
-        anchor = next((a for a in ancestors(node) if a.tag == "a" and "href" in a.attrs), None)
-        if anchor is not None:
-            wrapped[node.mem_id] = anchor.attrs.get("href") or ""
-    return wrapped
