@@ -231,3 +231,23 @@ def test_pages_are_encoded_as_a_whole(parts: list[str], ascii_length: int) -> No
 def test_datetime_values_read_as_the_regex_reads_them(value: str) -> None:
     match = re.match(r"\s*(\d{4}-\d{2}-\d{2})", value)
     assert tb._iso_date(value) == (match.group(1) if match else None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Whitespace before a block, or at the end of one, is not looked for: the line ends.
+        "<div><span>LG</span> <time datetime='2023-03-02'>Mar 2</time>\n<h3>Title</h3></div>",
+        "<div><b>a</b> <p>b</p> <i>c</i> </div> <b>d</b>",
+        "<pre><b>a</b>\n<p>b</p>\n<i>c</i>\n</pre><pre>x <b>y</b> </pre> z",
+        "<pre><b>a</b>\n<script>s</script><b>b</b>\n<!-- c --><b>c</b></pre>",
+        "<pre><b>a <i>b</i>\n</b>\n</pre><p><b>c <i>d</i> </b> e</p>",
+        # Stand-ins and lone texts that take the short way and those that do not.
+        "<p><img alt=' Code '> <img src=x> <time datetime='soon'>Soon</time></p>",
+        "<p>  two  spaces  </p><p>tab\there</p><p>" + "long text " * 40 + "</p><p>caf\u00e9</p>",
+        "<h3><a href='/p'>  one  link  </a></h3><h3><a href>no link</a></h3><li><b>x</b></li>",
+    ],
+)
+def test_lines_around_blocks_read_as_the_reference(body: str) -> None:
+    html = f"<html><body>{body}</body></html>"
+    assert readings(tb.page_blocks(html)) == readings(reference_blocks(html))

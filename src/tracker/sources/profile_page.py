@@ -152,7 +152,7 @@ def _stat_line(text: str) -> _StatLine | None:
 
 def _number(digits: str, suffix: str) -> _Number:
     if not suffix and digits.isdecimal():  # the common case: a plain count
-        return _tuple_new(_Number, (tidy_number(float(digits)), False))
+        return _tuple_new(_Number, (int(digits), False))
     suffix = suffix.strip().lower()
     value = float(_NON_DIGIT.sub("", digits) if _THOUSANDS.fullmatch(digits) else digits)
     value *= _MULTIPLIERS.get(suffix, 1)
@@ -534,10 +534,7 @@ def _resolve_date(when: _DateText, today: date) -> date | None:
     """The calendar date, reading a date without a year as the latest one not after `today`."""
     shown_year, month, day = when
     if shown_year is not None:
-        try:
-            return date(shown_year, month, day)
-        except ValueError:
-            return None
+        return _date_or_none(shown_year, month, day)
     for year in range(today.year, today.year - 8, -1):  # 8 years always hold a 29 February
         candidate = _date_or_none(year, month, day)
         if candidate is not None and candidate <= today:

@@ -102,7 +102,11 @@ _SKIPPED_IDS = _tag_ids(_SKIPPED_TAGS)
 _ALWAYS_REMOVED_IDS = _tag_ids(_ALWAYS_REMOVED_TAGS)
 _SECTIONING_IDS = _tag_ids(_SECTIONING_TAGS)
 (_IMG_ID,) = _tag_ids(frozenset({"img"}))
-_STAND_IN_IDS = _tag_ids(frozenset({"img", "time"}))
+(_TIME_ID,) = _tag_ids(frozenset({"time"}))
+_STAND_IN_IDS = frozenset({_IMG_ID, _TIME_ID})
+# What sits inside a line, where the whitespace before it counts (`_read_blocks`): anything
+# but a block, which ends the line before it. Skipped elements are in, as they are invisible.
+_IN_LINE_IDS = _INLINE_IDS | _SKIPPED_IDS | {_TEXT_ID, _COMMENT_ID}
 
 
 # What `attrs.get` returns for an `<a>` without an href: no attribute value can be a NUL, which
@@ -377,56 +381,23 @@ def _read_blocks(root: LexborNode) -> list[Block]:
     hrefs: list[str | None] = []
     current: LexborNode = root
     preformatted = space_pending = False
-    text_id, comment_id, a_id, hr_id = _TEXT_ID, _COMMENT_ID, _A_ID, _HR_ID
-    inline_ids, stand_in_ids, skipped_ids = _INLINE_IDS, _STAND_IN_IDS, _SKIPPED_IDS
+    text_id, a_id, hr_id, time_id, img_id = _TEXT_ID, _A_ID, _HR_ID, _TIME_ID, _IMG_ID
+    inline_ids, stand_in_ids, in_line_ids = _INLINE_IDS, _STAND_IN_IDS, _IN_LINE_IDS
+    preformatted_ids, long_text = _PREFORMATTED_IDS, _LONG_TEXT
     # The element whose children are being read, and those children; the block they sit in;
     # the link their text belongs to (the nearest inside the block, else the one around the
     # block itself: a whole card as one link); the nearest link around them, which the blocks
     # inside them take. The children come without the whitespace between tags (`iter(True,
     # True)`: with text, without empty text; positional, as keywords cost more to pass), which
     # counts only inside a line (`texts`), and is then looked for before the next child, or
-    # after the last.
+    # after the last; not where a block starts or ends, which ends the line anyway.
     parent, nodes, block, href, wrap = root, root.iter(True, True), root, None, None
     stack: list[tuple[LexborNode, Iterator[LexborNode], LexborNode, str | None, str | None]] = []
     while True:
         for node in nodes:
-            # Whitespace left out before this child (see above); `is_empty_text_node` is False
-            # for an element.
-            if texts and (before := node.prev) is not None and before.is_empty_text_node:
-                space_pending = not (
-                    preformatted and _ends_line(before.text_content, blocks, texts, hrefs, current)
-                )
             tag_id = node.tag_id
             text: str | None = None  # what an element stands for
-            if tag_id == text_id:
-                text_block, text_href = block, href
-            elif tag_id in inline_ids:
-                text_block, text_href = block, href
-                if tag_id in stand_in_ids:
-                    text = _stand_in_text(node, tag_id)
-                if text is None:
-                    inner_wrap = wrap
-                    # One lookup: `in`, then `get`, would each read the attribute.
-                    if tag_id == a_id and (target := node.attrs.get("href", _NO_HREF)) is not (
-                        _NO_HREF
-                    ):
-                        if target is not None:  # `<a href>` with no value links nowhere
-                            text_href = target
-                        inner_wrap = target or ""
-                    # An element that holds one text (most links and spans) is read as that
-                    # text, without a walk of its own.
-                    child = node.first_child
-                    if child is None or child.next is not None or child.tag_id != text_id:
-                        if child is not None:
-                            stack.append((parent, nodes, block, href, wrap))
-                            parent, nodes = node, node.iter(True, True)
-                            href, wrap = text_href, inner_wrap
-                            break
-                        continue
-                    node = child
-            elif tag_id != comment_id:  # a comment sits inside a line without breaking it
-                if tag_id in skipped_ids:
-                    continue  # removed, see `_remove_invisible`
+            if tag_id not in in_line_ids:  # a block, which ends the line before it
                 if texts:
                     _add_block(blocks, texts, hrefs, current)
                     space_pending = False
@@ -440,7 +411,7 @@ def _read_blocks(root: LexborNode) -> list[Block]:
                 # the state is as its end leaves it.
                 lone: LexborNode | None = None
                 only_child = child.next is None
-                if only_child and tag_id not in _PREFORMATTED_IDS:
+                if only_child and tag_id not in preformatted_ids:
                     child_id = child.tag_id
                     if child_id == text_id:
                         lone, text_href = child, wrap
@@ -453,7 +424,13 @@ def _read_blocks(root: LexborNode) -> list[Block]:
                             if target is not None:
                                 text_href = target
                 if lone is not None:
-                    text = squash_whitespace(lone.text_content or "")
+                    text = lone.text_content or ""
+                    # The usual line, short printable ASCII with single spaces, needs a strip
+                    # alone: the common case of `squash_whitespace`, without a call.
+                    if text.isascii() and len(text) < long_text and text.isprintable():
+                        text = text.strip() if "  " not in text else " ".join(text.split())
+                    else:
+                        text = squash_whitespace(text)
                     if text:
                         links = () if text_href is None else (_tuple_new(Link, (text_href, text)),)
                         blocks.append(_tuple_new(Block, (text, links, node)))
@@ -466,7 +443,43 @@ def _read_blocks(root: LexborNode) -> list[Block]:
                     parent, nodes, block, href = node, node.iter(True, True), node, wrap
                     break
             else:
-                continue
+                # Whitespace left out before this child (see above); `is_empty_text_node` is
+                # False for an element.
+                if texts and (before := node.prev) is not None and before.is_empty_text_node:
+                    space_pending = not (
+                        preformatted
+                        and _ends_line(before.text_content, blocks, texts, hrefs, current)
+                    )
+                if tag_id == text_id:
+                    text_block, text_href = block, href
+                elif tag_id in inline_ids:
+                    text_block, text_href = block, href
+                    if tag_id == time_id:
+                        text = _iso_date(node.attrs.get("datetime") or "")
+                    elif tag_id == img_id:
+                        text = _alt_text(node)
+                    if text is None:
+                        inner_wrap = wrap
+                        # One lookup: `in`, then `get`, would each read the attribute.
+                        if tag_id == a_id and (target := node.attrs.get("href", _NO_HREF)) is not (
+                            _NO_HREF
+                        ):
+                            if target is not None:  # `<a href>` with no value links nowhere
+                                text_href = target
+                            inner_wrap = target or ""
+                        # An element that holds one text (most links and spans) is read as that
+                        # text, without a walk of its own.
+                        child = node.first_child
+                        if child is None or child.next is not None or child.tag_id != text_id:
+                            if child is not None:
+                                stack.append((parent, nodes, block, href, wrap))
+                                parent, nodes = node, node.iter(True, True)
+                                href, wrap = text_href, inner_wrap
+                                break
+                            continue
+                        node = child
+                else:  # a comment sits inside a line without breaking it
+                    continue  # and the skipped elements are removed, see `_remove_invisible`
             if text is None:  # a text node: the whitespace between tags is rarely read here
                 text = node.text_content or ""
                 if not text or text.isspace():
@@ -496,7 +509,12 @@ def _read_blocks(root: LexborNode) -> list[Block]:
             texts.append(text)
             hrefs.append(text_href)
         else:  # the children are read: back to their parent's
-            if texts and (after := parent.last_child) is not None and after.is_empty_text_node:
+            if (  # `parent is block`: the line ends with it (see above)
+                texts
+                and parent is not block
+                and (after := parent.last_child) is not None
+                and after.is_empty_text_node
+            ):
                 space_pending = not (
                     preformatted and _ends_line(after.text_content, blocks, texts, hrefs, current)
                 )
@@ -540,16 +558,14 @@ def _add_block(
     hrefs.clear()
 
 
-def _stand_in_text(node: LexborNode, tag_id: int) -> str | None:
-    """The text an element stands for, read in its place; None to read its content instead.
+def _alt_text(image: LexborNode) -> str | None:
+    """The alt text of an `<img>`, which text browsers and screen readers show in its place.
 
-    `<time datetime>` reads as its ISO date, which is more exact than its visible text, and
-    `<img alt>` as its alt text, which text browsers and screen readers show in its place.
+    None when it has none. The other element read as a stand-in, `<time datetime>`, reads as
+    its ISO date (`_iso_date`), which is more exact than its visible text.
     """
-    if tag_id == _IMG_ID:
-        alt = (node.attrs.get("alt") or "").strip()
-        return f" {alt} " if alt else None  # an image is a box of its own inside the line
-    return _iso_date(node.attrs.get("datetime") or "")
+    alt = (image.attrs.get("alt") or "").strip()
+    return f" {alt} " if alt else None  # an image is a box of its own inside the line
 
 
 def _iso_date(value: str) -> str | None:
