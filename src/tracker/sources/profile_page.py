@@ -36,7 +36,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 from pydantic import TypeAdapter
 
 from tracker.errors import LayoutChangedError, ParseError
-from tracker.records import MetricValue, Paper, ProfileRecord, tidy_number
+from tracker.metrics import tidy_number
+from tracker.records import MetricValue, Paper, ProfileRecord
 from tracker.sources.base import SinglePageSource
 from tracker.sources.text_blocks import Block, Link, contains, outermost_without, page_blocks
 
@@ -522,11 +523,6 @@ def _card_head(block: Block, labelled: _Field | None) -> _Head | None:
     head = _head(text)
     if head is None or head.date is not None or head.code:
         return head
-    return _unless_a_link(head, block, text)
-
-
-def _unless_a_link(head: _Head, block: Block, text: str) -> _Head | None:
-    """A category badge, unless the text is a lone link's ("PDF", "DOI")."""
     return None if any(link.text == text for link in block.links) else head
 
 
@@ -1389,16 +1385,9 @@ def _read_lines(blocks: Sequence[Block]) -> _Lines:
                 length > _MAX_CATEGORY_LINE and not _shows_date_or_code(text)
             ):
                 continue
-            labelled = None
         else:
-            labels[index] = labelled = _field(text)
-        if labelled is None:  # `_card_head` written out, without a call for the common case
-            head = _head(text)
-            if head is not None and head.date is None and not head.code:
-                head = _unless_a_link(head, block, text)
-            heads[index] = head
-        else:
-            heads[index] = _card_head(block, labelled)
+            labels[index] = _field(text)
+        heads[index] = _card_head(block, labels[index])
     return _Lines(stats, labels, heads)
 
 
