@@ -7,8 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from tracker.metrics import MetricValue
-from tracker.metrics import metric_delta as metric_delta
+from tracker.metrics import MetricValue, metric_delta
 from tracker.records import Paper, ProfileRecord
 
 # Fields that say what a paper is; a change in any of them is a "paper changed".

@@ -18,28 +18,25 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from tracker.history import Observation
+from tracker.metrics import format_delta, format_number, metric_label
 from tracker.records import MetricValue
 from tracker.report import (
     ProfileReport,
     build_report,
     describe_change,
     describe_problem,
-    format_delta,
-    format_number,
-    metric_label,
 )
 from tracker.store import Store
-from tracker.store.models import GOOD_STATUSES
+from tracker.store.history_reads import good_fetch_span, metric_history
 from tracker.store.queries import (
     PaperDetail,
     ProfileSummary,
     citation_gains,
     citations_per_year,
-    good_fetch_span,
-    metric_history,
     paper_details,
     profile_summaries,
 )
+from tracker.store.statuses import GOOD_STATUSES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.metrics import MetricValue as MetricValue
-from tracker.metrics import tidy_number as tidy_number
 
 
 class Paper(BaseModel):

@@ -10,10 +10,7 @@ from pydantic import BaseModel
 from rich.markup import escape
 from rich.table import Table
 
-from tracker.metrics import MetricValue, metric_delta
-from tracker.metrics import format_delta as format_delta
-from tracker.metrics import format_number as format_number
-from tracker.metrics import metric_label as metric_label
+from tracker.metrics import MetricValue, format_delta, format_number, metric_delta, metric_label
 from tracker.store import Profile, Store
 from tracker.store.database import to_db_time
 from tracker.store.queries import (

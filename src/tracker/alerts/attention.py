@@ -22,7 +22,7 @@ from tracker.alerts.events import (
     recovered_event,
 )
 from tracker.store.database import from_db_time
-from tracker.store.models import GOOD_STATUSES, FetchStatus
+from tracker.store.statuses import GOOD_STATUSES, FetchStatus
 
 FAILURES_BEFORE_ATTENTION = 2
 BAD_STATUSES = (FetchStatus.FAILED, FetchStatus.BLOCKED, FetchStatus.LAYOUT_CHANGED)

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict
 
-from tracker.changes import Change, ChangeKind, metric_delta
-from tracker.records import MetricValue, tidy_number
+from tracker.changes import Change, ChangeKind
+from tracker.metrics import MetricValue, metric_delta, tidy_number
 
 
 class AlertTopic(StrEnum):

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from tracker.alerts.events import AlertEvent, AlertKind
-from tracker.report import format_delta, format_number, metric_label
+from tracker.metrics import format_delta, format_number, metric_label
 
 
 class Format(StrEnum):

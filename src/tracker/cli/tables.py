@@ -9,8 +9,8 @@ from rich.text import Text
 
 from tracker.metrics import format_delta, format_number, metric_label
 from tracker.report import describe_change
-from tracker.store.models import GOOD_STATUSES
 from tracker.store.queries import ChangeRow, PaperRow, ProfileSummary
+from tracker.store.statuses import GOOD_STATUSES
 
 LIST_METRICS = ("citations", "h_index", "paper_count")
 

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -388,7 +389,9 @@ class Store:
         )
 
 
+@cache
 def _profile_columns() -> tuple[str, ...]:
+    """The profiles table's columns, in `Profile`'s order; read from the model once."""
     from tracker.store.models import Profile
 
     return tuple(Profile.model_fields)

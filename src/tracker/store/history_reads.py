@@ -1,7 +1,7 @@
 """What `tracker history` reads: a profile's metric observations and when it was read.
 
-Plain tuples rather than the pydantic rows of `tracker.store.queries`, which re-exports
-these, so the command starts without loading pydantic.
+Plain tuples rather than the pydantic rows of `tracker.store.queries`, so the command
+starts without loading pydantic.
 """
 
 from __future__ import annotations

@@ -6,9 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from tracker.store.statuses import GOOD_STATUSES as GOOD_STATUSES
-from tracker.store.statuses import FetchStatus as FetchStatus
-from tracker.store.statuses import RunStatus as RunStatus
+from tracker.store.statuses import FetchStatus
 
 
 class Profile(BaseModel):

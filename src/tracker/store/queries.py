@@ -8,13 +8,9 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from tracker.changes import metric_delta
-from tracker.records import MetricValue, tidy_number
+from tracker.metrics import MetricValue, metric_delta, tidy_number
 from tracker.store.database import Store, from_db_time, to_db_time
-from tracker.store.history_reads import MetricPoint as MetricPoint
 from tracker.store.history_reads import and_optional
-from tracker.store.history_reads import good_fetch_span as good_fetch_span
-from tracker.store.history_reads import metric_history as metric_history
 from tracker.store.statuses import GOOD_STATUSES
 
 
