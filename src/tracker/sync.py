@@ -10,8 +10,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import duckdb
-
 from tracker.alerts.record import record_sync_events
 from tracker.archive import Archive
 from tracker.changes import Change, diff
@@ -23,7 +21,7 @@ from tracker.plausibility import implausible_reason
 from tracker.records import ProfileRecord
 from tracker.sources import get_source
 from tracker.sources.base import Page
-from tracker.store import FetchOutcome, FetchStatus, Profile, RunStatus, Store
+from tracker.store import FetchOutcome, FetchStatus, Profile, RunStatus, Store, engine
 
 Clock = Callable[[], datetime]
 
@@ -297,7 +295,7 @@ def _unclosed_html(text: str) -> bool:
 
 def record_snapshot(
     store: Store,
-    con: duckdb.DuckDBPyConnection,
+    con: engine.Connection,
     run_id: int,
     profile_id: str,
     outcome: FetchOutcome,
@@ -344,7 +342,7 @@ def record_snapshot(
 
 def _write_fetch(
     store: Store,
-    con: duckdb.DuckDBPyConnection,
+    con: engine.Connection,
     run_id: int,
     profile_id: str,
     outcome: FetchOutcome,

@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import duckdb
-
 from tracker.alerts.events import (
     AlertEvent,
     AttentionInfo,
@@ -21,6 +19,7 @@ from tracker.alerts.events import (
     public_url,
     recovered_event,
 )
+from tracker.store import engine
 from tracker.store.database import from_db_time
 from tracker.store.statuses import GOOD_STATUSES, FetchStatus
 
@@ -30,14 +29,14 @@ _GOOD = [status.value for status in GOOD_STATUSES]
 _BAD = [status.value for status in BAD_STATUSES]
 
 
-def profile_ref(con: duckdb.DuckDBPyConnection, profile_id: str) -> ProfileRef:
+def profile_ref(con: engine.Connection, profile_id: str) -> ProfileRef:
     row = con.execute("SELECT name, url FROM profiles WHERE id = ?", [profile_id]).fetchone()
     name, url = row if row else (None, None)
     return ProfileRef(id=profile_id, name=name, url=public_url(url))
 
 
 def attention_events(
-    con: duckdb.DuckDBPyConnection, profile: ProfileRef, *, failed: bool, detected_at: datetime
+    con: engine.Connection, profile: ProfileRef, *, failed: bool, detected_at: datetime
 ) -> list[AlertEvent]:
     """After a fetch is recorded: "recovered" if a good fetch ended the open streak, and,
     after a failed one, "needs attention" if the current streak just became one that does."""
@@ -47,7 +46,7 @@ def attention_events(
     return [event for event in events if event is not None]
 
 
-def close_ended_streak(con: duckdb.DuckDBPyConnection, profile: ProfileRef) -> AlertEvent | None:
+def close_ended_streak(con: engine.Connection, profile: ProfileRef) -> AlertEvent | None:
     """Mark the open streak recovered if a good fetch came after it; its "recovered" event."""
     row = con.execute(
         "SELECT event_id, start_fetch_id, since FROM alert_attention "
@@ -83,7 +82,7 @@ def close_ended_streak(con: duckdb.DuckDBPyConnection, profile: ProfileRef) -> A
 
 
 def open_due_streak(
-    con: duckdb.DuckDBPyConnection, profile: ProfileRef, *, detected_at: datetime
+    con: engine.Connection, profile: ProfileRef, *, detected_at: datetime
 ) -> AlertEvent | None:
     """A "needs attention" event if the current failure streak is due one and has none."""
     if con.execute(
@@ -115,7 +114,7 @@ def open_due_streak(
     return event
 
 
-def _current_streak(con: duckdb.DuckDBPyConnection, profile_id: str) -> list[tuple[Any, ...]]:
+def _current_streak(con: engine.Connection, profile_id: str) -> list[tuple[Any, ...]]:
     """The failed fetches since the last good one, newest first.
 
     Rows of (id, fetched_at, status, reason).
@@ -133,6 +132,6 @@ def _current_streak(con: duckdb.DuckDBPyConnection, profile_id: str) -> list[tup
     return streak
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> int:
+def _count(con: engine.Connection, sql: str, params: list[Any]) -> int:
     row = con.execute(sql, params).fetchone()
     return int(row[0]) if row else 0

@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-import duckdb
-
 from tracker.alerts.events import AlertEvent
-from tracker.store import Store
+from tracker.store import Store, engine
 from tracker.store.database import from_db_time, to_db_time
 
 
@@ -68,9 +66,7 @@ def period_end(digest: Digest, moment: datetime) -> datetime:
     return from_db_time(day + timedelta(days=days))
 
 
-def enqueue(
-    con: duckdb.DuckDBPyConnection, events: Sequence[AlertEvent], *, run_id: int | None
-) -> int:
+def enqueue(con: engine.Connection, events: Sequence[AlertEvent], *, run_id: int | None) -> int:
     """Record events and a row for each channel that wants them, inside the caller's
     transaction; returns how many rows were new (an event already queued adds none)."""
     if not events:

@@ -5,19 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import duckdb
-
 from tracker.alerts.attention import attention_events, profile_ref
 from tracker.alerts.events import AlertEvent, change_events
 from tracker.alerts.outbox import enqueue
-from tracker.store import FetchStatus
+from tracker.store import FetchStatus, engine
 
 if TYPE_CHECKING:
     from tracker.sync import SyncResult
 
 
 def record_sync_events(
-    con: duckdb.DuckDBPyConnection,
+    con: engine.Connection,
     *,
     profile_id: str,
     run_id: int,

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tracker.store import engine
 
 POLL_SECONDS = 0.25
 
@@ -30,7 +31,7 @@ def sync_progress(db_path: Path, total: int, console: Console) -> Iterator[None]
         task = progress.add_task("sync", total=total)
 
         def watch() -> None:
-            con = duckdb.connect(str(db_path))
+            con = engine.connect(str(db_path))
             try:
                 while not stop.wait(POLL_SECONDS):
                     progress.update(task, completed=_recorded(con))
@@ -46,7 +47,7 @@ def sync_progress(db_path: Path, total: int, console: Console) -> Iterator[None]
             watcher.join()
 
 
-def _recorded(con: duckdb.DuckDBPyConnection) -> int:
+def _recorded(con: engine.Connection) -> int:
     row = con.execute(
         "SELECT count(*) FROM fetches WHERE run_id = (SELECT max(id) FROM runs)"
     ).fetchone()

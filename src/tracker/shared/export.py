@@ -8,8 +8,6 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
-
 from tracker.errors import StorageError
 from tracker.shared.layout import (
     EXPORTED_ROWS,
@@ -21,7 +19,7 @@ from tracker.shared.layout import (
     sql_path,
     table_file,
 )
-from tracker.store import Store
+from tracker.store import Store, engine
 from tracker.store.database import to_db_time
 from tracker.store.schema import SCHEMA_VERSION
 
@@ -87,7 +85,7 @@ def _write_export(store: Store, folder: Path, worker: str, run_id: int, started:
         (partial / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2))
         shutil.rmtree(folder, ignore_errors=True)  # an incomplete folder of an older tracker
         os.replace(partial, folder)
-    except (OSError, duckdb.Error) as error:
+    except (OSError, engine.Error) as error:
         reason = error.strerror if isinstance(error, OSError) else str(error).splitlines()[0]
         raise StorageError(
             f"cannot export run {run_id} to {folder.parent}: {reason}",

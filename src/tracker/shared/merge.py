@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 from pydantic import BaseModel, ValidationError
 
 from tracker.alerts.events import AlertEvent
@@ -14,7 +13,7 @@ from tracker.alerts.outbox import enqueue
 from tracker.errors import StorageError
 from tracker.shared.layout import MANIFEST_FILE, Manifest, runs_dir, sql_path, table_file
 from tracker.shared.registry import publish_registry
-from tracker.store import Store
+from tracker.store import Store, engine
 from tracker.store.database import to_db_time
 from tracker.store.schema import SCHEMA_VERSION
 
@@ -139,14 +138,14 @@ def _merge_one(store: Store, folder: Path, manifest: Manifest, now: datetime) ->
                 [manifest.name, run_id, to_db_time(now)],
             )
             con.execute("DROP TABLE fetch_ids")
-    except duckdb.Error as error:
+    except engine.Error as error:
         raise StorageError(
             f"cannot merge {folder}: {str(error).splitlines()[0]}",
             hint="nothing of it was merged; repair or remove that folder and merge again",
         ) from None
 
 
-def _insert_fetches(con: duckdb.DuckDBPyConnection, fetches: str, run_id: int) -> None:
+def _insert_fetches(con: engine.Connection, fetches: str, run_id: int) -> None:
     """Give the run's fetches ids of this database; `fetch_ids` maps the worker's to them."""
     con.execute(
         "CREATE TEMP TABLE fetch_ids AS "

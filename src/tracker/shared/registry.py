@@ -5,11 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
-
 from tracker.errors import StorageError, UserInputError
 from tracker.shared.layout import REGISTRY_FILE, sql_path
-from tracker.store import Store
+from tracker.store import Store, engine
 
 REGISTRY_COLUMNS = ("id", "url", "source", "person", "active", "added_at")
 
@@ -27,7 +25,7 @@ def publish_registry(store: Store, shared: Path) -> int:
             )
             [(count,)] = con.execute("SELECT count(*) FROM profiles").fetchall()
         os.replace(partial, target)
-    except (OSError, duckdb.IOException) as error:
+    except (OSError, engine.IOException) as error:
         raise StorageError(
             f"cannot write the registry to {shared}: {error}",
             hint="check that the shared folder is mounted and writable",

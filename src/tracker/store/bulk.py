@@ -7,17 +7,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import duckdb
+import duckdb  # noqa: F401  # sets the engine up to scan the Arrow tables given to `register`
 import pyarrow as pa
 
 from tracker.changes import Change
 from tracker.records import MetricValue, Paper
+from tracker.store import engine
 
 PAPER_COLUMNS = tuple(Paper.model_fields)
 
 
 def insert_metric_observations(
-    con: duckdb.DuckDBPyConnection,
+    con: engine.Connection,
     profile_id: str,
     metrics: Mapping[str, MetricValue],
     *,
@@ -41,7 +42,7 @@ def insert_metric_observations(
 
 
 def insert_arrow(
-    con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table, *, replace: bool = False
+    con: engine.Connection, table: str, rows: pa.Table, *, replace: bool = False
 ) -> None:
     con.register("_rows", rows)
     try:
@@ -52,7 +53,7 @@ def insert_arrow(
 
 
 def upsert_papers(
-    con: duckdb.DuckDBPyConnection,
+    con: engine.Connection,
     profile_id: str,
     papers: Sequence[Paper],
     observed_at: datetime,
@@ -98,7 +99,7 @@ _PAPER_TYPES: dict[str, pa.DataType] = {
 
 
 def insert_changes(
-    con: duckdb.DuckDBPyConnection,
+    con: engine.Connection,
     run_id: int,
     fetch_id: int,
     profile_id: str,
@@ -127,7 +128,7 @@ def insert_changes(
 
 
 def record_citations_per_year(
-    con: duckdb.DuckDBPyConnection, profile_id: str, counts: dict[int, int], observed_at: datetime
+    con: engine.Connection, profile_id: str, counts: dict[int, int], observed_at: datetime
 ) -> None:
     """Write each year's count that differs from the last one stored (a year never disappears)."""
     if not counts:

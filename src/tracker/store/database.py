@@ -18,10 +18,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-import duckdb
-
 from tracker.errors import StorageBusyError, StorageError, UserInputError
 from tracker.metrics import tidy_number
+from tracker.store import engine
 from tracker.store.schema import SCHEMA_VERSION, migrate, schema_version
 from tracker.store.statuses import RunStatus
 
@@ -53,7 +52,7 @@ def from_db_time(moment: datetime) -> datetime:
 class Store:
     """The tracker database."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool) -> None:
+    def __init__(self, con: engine.Connection, path: Path, *, read_only: bool) -> None:
         self.con = con
         self.path = path
         self.read_only = read_only
@@ -69,8 +68,8 @@ class Store:
         try:
             if not read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(path), read_only=read_only, config=CONNECTION_CONFIG)
-        except duckdb.IOException as error:
+            con = engine.connect(str(path), read_only=read_only, config=CONNECTION_CONFIG)
+        except engine.IOException as error:
             raise _storage_error(path, error) from None
         except OSError as error:
             raise StorageError(f"cannot create {path.parent}: {error.strerror}") from None
@@ -105,7 +104,7 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self) -> Iterator[engine.Connection]:
         """All-or-nothing: commit on success, roll back on any exception."""
         with self._lock:
             self.con.begin()
@@ -116,7 +115,7 @@ class Store:
                 raise
             try:
                 self.con.commit()
-            except duckdb.Error as error:
+            except engine.Error as error:
                 raise StorageError(f"could not commit to {self.path}: {error}") from None
 
     @contextmanager
@@ -239,7 +238,7 @@ class Store:
         return len(rows)
 
     def insert_fetch(
-        self, con: duckdb.DuckDBPyConnection, run_id: int, profile_id: str, outcome: FetchOutcome
+        self, con: engine.Connection, run_id: int, profile_id: str, outcome: FetchOutcome
     ) -> int:
         """Record a fetch inside the caller's transaction; returns its id."""
         row = con.execute(
@@ -261,7 +260,7 @@ class Store:
 
     def set_validators(
         self,
-        con: duckdb.DuckDBPyConnection,
+        con: engine.Connection,
         profile_id: str,
         *,
         etag: str | None,
@@ -274,7 +273,7 @@ class Store:
             [etag, last_modified, content_sha256, profile_id],
         )
 
-    def move_profile(self, con: duckdb.DuckDBPyConnection, profile_id: str, url: str) -> None:
+    def move_profile(self, con: engine.Connection, profile_id: str, url: str) -> None:
         """The profile answered from a new address for good (a merged author, a moved page)."""
         con.execute("UPDATE profiles SET url = ? WHERE id = ?", [url, profile_id])
 
@@ -285,7 +284,7 @@ class Store:
         with self._lock:
             return self.record_in(self.con, profile_id)
 
-    def record_in(self, con: duckdb.DuckDBPyConnection, profile_id: str) -> ProfileRecord | None:
+    def record_in(self, con: engine.Connection, profile_id: str) -> ProfileRecord | None:
         """`current_record` inside the caller's transaction."""
         from tracker.records import Paper, ProfileRecord
 
@@ -320,7 +319,7 @@ class Store:
 
     def apply_snapshot(
         self,
-        con: duckdb.DuckDBPyConnection,
+        con: engine.Connection,
         *,
         run_id: int,
         fetch_id: int,
@@ -371,7 +370,7 @@ class Store:
     # reparse
 
     def forget_snapshots(
-        self, con: duckdb.DuckDBPyConnection, profile_id: str, fetch_ids: Sequence[int]
+        self, con: engine.Connection, profile_id: str, fetch_ids: Sequence[int]
     ) -> None:
         """Before a re-parse: drop a profile's snapshots and changes, and mark the fetches
         to replay as pending, so none of them counts as a good snapshot until replayed."""
@@ -382,7 +381,7 @@ class Store:
         )
 
     def update_fetch(
-        self, con: duckdb.DuckDBPyConnection, fetch_id: int, status: str, reason: str | None
+        self, con: engine.Connection, fetch_id: int, status: str, reason: str | None
     ) -> None:
         con.execute(
             "UPDATE fetches SET status = ?, reason = ? WHERE id = ?", [status, reason, fetch_id]
@@ -409,7 +408,7 @@ def _unknown_profile(profile_id: str) -> UserInputError:
     return UserInputError(f"no profile with id {profile_id!r}", hint="`tracker list` shows the ids")
 
 
-def _storage_error(path: Path, error: duckdb.IOException) -> StorageError:
+def _storage_error(path: Path, error: engine.IOException) -> StorageError:
     message = str(error)
     if "lock" in message.lower():
         return StorageBusyError(f"the database {path} is in use by another process")
