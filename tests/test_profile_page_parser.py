@@ -163,6 +163,18 @@ def test_every_code_badge_that_is_a_link_gives_its_url(fixture: str) -> None:
     assert all(p.url is not None for p in record.papers)
 
 
+def test_a_link_that_does_not_parse_leaves_its_paper_without_a_url() -> None:
+    """A bracket that opens no IPv6 address: that paper has no URL; the page is still read."""
+    html = (FIXTURES / "semantic.html").read_text()
+    title_link = re.search(r'<h3><a href="([^"]*)"', html)
+    assert title_link is not None
+    start, end = title_link.span(1)
+    record, intact = parse(html[:start] + "https://[broken" + html[end:]), parse(html)
+    assert record.papers[0].url is None
+    assert record.papers[0].title == intact.papers[0].title
+    assert record.papers[1:] == intact.papers[1:]
+
+
 # ---------------------------------------------------------------------------- rules, one by one
 
 CARD = "LGMar 2, 2023Code\nA Paper Title\nAnn Lee, Bob Kim et al.\nAn abstract of the paper."

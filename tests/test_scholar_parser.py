@@ -362,6 +362,17 @@ def test_an_empty_cited_by_cell_is_zero_citations() -> None:
     assert record.papers[-1].venue is None
 
 
+def test_a_paper_link_that_does_not_parse_leaves_that_paper_without_a_url() -> None:
+    page = read(LZ5D[0])
+    link = re.search(r'href="(/citations\?[^"]*citation_for_view=[^"]*)"', page)
+    assert link is not None
+    start, end = link.span(1)
+    broken = page[:start] + "//[" + page[start + 1 : end] + page[end:]
+    record, intact = parse(broken, list_url("LZ5D_p4AAAAJ")), parse(page, list_url("LZ5D_p4AAAAJ"))
+    assert [p.url is None for p in record.papers] == [i == 0 for i in range(len(record.papers))]
+    assert record.papers[0].key == intact.papers[0].key
+
+
 def test_invisible_bidi_marks_are_stripped_from_names_and_titles() -> None:
     text = read(AMIM).replace(
         '<div id="gsc_prf_in">Bangar Raju Cherukuri</div>',

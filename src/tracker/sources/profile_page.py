@@ -132,6 +132,10 @@ def _stat_line(text: str) -> _StatLine | None:
     first = text[:1]
     if not (first in _STAT_INITIALS or first.isdecimal() or first.isspace()):
         return None  # most lines (titles, names), settled before the regex tries every token
+    # A count on a line of its own (a `<dd>`) is one token, read without the regex at a third
+    # of its cost.
+    if text.isdecimal():
+        return [[_tuple_new(_Number, (int(text), False))]]
     groups: _StatLine = [[]]
     has_label = False
     for label, number, suffix, separator, other in _STAT_TOKEN.findall(text):
@@ -291,23 +295,25 @@ def _pair_loose(loose: Sequence[tuple[int, _StatToken | None]]) -> list[_Stat]:
             used.update((label_at, number_at))
             stats.append(_tuple_new(_Stat, (label.metric, *number, loose[label_at][0])))
 
-    # A row of labels next to a row of as many values: a table with a header row.
-    runs = _same_kind_runs(tokens)
-    for first, second in pairwise(runs):
-        if first.stop == second.start and len(first) == len(second) >= 2:
+    # A row of labels next to a row of as many values: a table with a header row. Rows of one
+    # token (labels and values taking turns, the usual `<dt>`/`<dd>`) are none, and are left out
+    # before the rows are paired.
+    rows = [run for run in _same_kind_runs(tokens) if len(run) >= 2]
+    for first, second in pairwise(rows):
+        if first.stop == second.start and len(first) == len(second):
             for a, b in zip(first, second, strict=True):
                 pair(*((a, b) if isinstance(tokens[a], _Label) else (b, a)))
 
-    # Otherwise each label takes the value on the side that explains most labels.
-    def free_number(i: int) -> bool:
-        return 0 <= i < len(tokens) and i not in used and isinstance(tokens[i], _Number)
-
+    # Otherwise each label takes the value on the side that explains most labels. The values
+    # still free are kept in a set, which answers for an index out of range too.
+    free = {i for i, token in enumerate(tokens) if isinstance(token, _Number) and i not in used}
     labels = [i for i, token in enumerate(tokens) if isinstance(token, _Label) and i not in used]
-    after = sum(1 for i in labels if free_number(i + 1))
-    before = sum(1 for i in labels if free_number(i - 1))
+    after = sum(1 for i in labels if i + 1 in free)
+    before = sum(1 for i in labels if i - 1 in free)
     for step in (1, -1) if after >= before else (-1, 1):
         for i in labels:
-            if i not in used and free_number(i + step):
+            if i not in used and i + step in free:
+                free.discard(i + step)
                 pair(i, i + step)
     return stats
 
@@ -636,7 +642,7 @@ _MAX_NAME_LENGTH = 60  # "Ann Lee and Bob Kim" is one comma-separated part with 
 # not trying settles the other lines (titles, abstracts) at their first mismatch.
 _NAME_WORD = r"[A-Z][A-Za-z'-]*+"
 _PLAIN_NAME = rf"{_NAME_WORD}(?: {_NAME_WORD}){{0,{_MAX_NAME_WORDS - 1}}}+"
-_PLAIN_AUTHORS = re.compile(rf"{_PLAIN_NAME}(?:, {_PLAIN_NAME})*+(?:(?P<et_al> et al\.)|)")
+_PLAIN_AUTHORS = re.compile(rf"{_PLAIN_NAME}(?:, {_PLAIN_NAME})*+(?: et al\.|)")
 _AUTHOR_SEPARATORS = (",", ";", "&", " and ", "et al", "…", "...")
 _NAME_PARTICLES = _phrases(
     "al, bin, da, de, del, della, der, di, dos, du, el, ibn, la, le, van, von, y"
@@ -667,14 +673,20 @@ def _split_authors(text: str) -> tuple[list[str], bool]:
 
 def _authors(text: str) -> tuple[list[str], bool] | None:
     """The names on a line and whether the list is truncated, if the line is a list of names."""
-    # Running text (an abstract) has a long stretch without a comma, most often before the
-    # first one: settled here, before any other test (see `_has_long_part`).
-    first_comma = text.find(",")
-    if text.count(" ", 0, first_comma if first_comma >= 0 else len(text)) > 2 * _MAX_NAME_WORDS:
-        return None
-    # Too long for its names, as both readings below check: an abstract with a comma early on.
-    if len(text) > _MAX_AUTHORS_LINE or len(text) > _MAX_NAME_LENGTH * (text.count(",") + 1):
-        return None
+    # The tests here settle a line longer than a name (an abstract) at a fraction of the cost
+    # of the readings below, which reject it too. A shorter line needs none of them: it is never
+    # too long, and a usual authors line (`_PLAIN_AUTHORS`) has no long part; the rules test
+    # the other lines for one.
+    if len(text) > _MAX_NAME_LENGTH:
+        # Running text has a long stretch without a comma, most often before the first one:
+        # settled here, before any other test (see `_has_long_part`).
+        first_comma = text.find(",")
+        stop = first_comma if first_comma >= 0 else len(text)
+        if text.count(" ", 0, stop) > 2 * _MAX_NAME_WORDS:
+            return None
+        # Too long for its names: an abstract with a comma early on.
+        if len(text) > _MAX_AUTHORS_LINE or len(text) > _MAX_NAME_LENGTH * (text.count(",") + 1):
+            return None
     return _plain_authors(text) or _authors_by_rules(text)
 
 
@@ -686,11 +698,12 @@ def _plain_authors(text: str) -> tuple[list[str], bool] | None:
     separator is ", ". Only the line's length and an ending such as "And Others" (which the
     rules read as a truncated list) remain to be checked.
     """
-    match = _PLAIN_AUTHORS.fullmatch(text)
-    if match is None:  # `_authors` has checked the line's length
+    if _PLAIN_AUTHORS.fullmatch(text) is None:  # `_authors` has checked the line's length
         return None
-    if (et_al := match.start("et_al")) >= 0:
-        return text[:et_al].split(", "), True
+    # The line ends in the period of " et al." only if the pattern's ending matched it: no name
+    # holds one. A test of the ending costs a fraction of asking the match for its group.
+    if text.endswith(" et al."):
+        return text[: -len(" et al.")].split(", "), True
     if text.endswith(_ET_AL_LAST_CHARACTERS) and _ET_AL_ENDING.search(text, max(len(text) - 12, 0)):
         return None
     return text.split(", "), False
@@ -814,14 +827,20 @@ class _Site:
         return cls(url, origin)
 
     def absolute(self, href: str) -> str | None:
-        """The href as an absolute URL; None for links that lead nowhere."""
+        """The href as an absolute URL; None for links that lead nowhere or do not parse."""
         href = href.strip()
+        if _PLAIN_HOST.match(href):  # the common case, settled first
+            return href
         if not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:")):
+            return None
+        if self.origin and href.startswith("/") and not href.startswith("//"):
+            return self.origin + href
+        try:  # a bracket that opens no IPv6 address ("http://[x") does not parse
+            urlsplit(href)
+        except ValueError:
             return None
         if not self.base or href.startswith(("https://", "http://")):
             return href
-        if self.origin and href.startswith("/") and not href.startswith("//"):
-            return self.origin + href
         return urljoin(self.base, href)
 
     def key(self, url: str) -> str:

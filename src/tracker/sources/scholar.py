@@ -134,11 +134,15 @@ def _canonical_url(tree: LexborHTMLParser) -> str | None:
     return href or None
 
 
-def _absolute(base: str, href: str) -> str:
+def _absolute(base: str, href: str) -> str | None:
+    """The href as an absolute URL; None if it does not parse (a bracket in its host)."""
     if href.startswith("/") and not href.startswith("//"):
         parts = urlsplit(base)
         return f"{parts.scheme}://{parts.netloc}{href}"
-    return urljoin(base, href)
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
 
 
 def _base_url(url: str | None, tree: LexborHTMLParser) -> str:
