@@ -60,6 +60,8 @@ def test_unknown_profile_id_after_add(capsys: pytest.CaptureFixture[str], db: Pa
     assert run(capsys, "add", "https://example.org/people/ada-l")[:2] == (0, "ada-l\n")
     code, _, err = run(capsys, "history", "grace")
     assert code == 2 and "no profile with id 'grace'" in err
+    code, _, err = run(capsys, "history", ":smile:")  # echoed as typed, not as an emoji
+    assert code == 2 and "no profile with id ':smile:'" in err
     code, _, err = run(capsys, "add", "https://example.org/people/ada-l")
     assert code == 2 and "tracked already as 'ada-l'" in err
     assert run(capsys, "add", "https://example.org/x", "--id", "bad id!")[0] == 2
