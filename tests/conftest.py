@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -41,3 +42,14 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = use_prefect_server(data_dir)
     yield url
     stop_local_server(data_dir)
+
+
+@pytest.fixture(autouse=True)
+def stop_prefect_events_worker() -> Iterator[None]:
+    """After each test, stop Prefect's events worker if a flow started it, as Prefect's own
+    test harness does. Its websocket's keepalive pings draw from the global `random` in a
+    background thread; during another test's hypothesis draw, hypothesis reports that."""
+    yield
+    worker = sys.modules.get("prefect.events.worker")
+    if worker is not None:
+        worker.EventsWorker.drain_all()
