@@ -236,11 +236,13 @@ def _stats_span_around(
     return range(runs[first].start, runs[last].stop)
 
 
-def _labels(lines: Sequence[_StatLine | None], run: range) -> set[str]:
+def _labels(lines: Sequence[_StatLine | None], run: range | None = None) -> set[str]:
+    """The metrics the stats lines name: all of them, or those of a run."""
     return {
         token.metric
-        for index in run
-        for group in lines[index] or []
+        for line in (lines if run is None else lines[run.start : run.stop])
+        if line is not None
+        for group in line
         for token in group
         if isinstance(token, _Label)
     }
@@ -248,14 +250,7 @@ def _labels(lines: Sequence[_StatLine | None], run: range) -> set[str]:
 
 def _looks_like_profile(lines: Sequence[_StatLine | None]) -> bool:
     """Whether the page names the profile stats: an h-index and papers or citations."""
-    labels = {
-        token.metric
-        for line in lines
-        if line is not None
-        for group in line
-        for token in group
-        if isinstance(token, _Label)
-    }
+    labels = _labels(lines)
     return "h_index" in labels and bool(labels & {"citations", "paper_count"})
 
 
@@ -949,10 +944,7 @@ def _read_card(
             link_lines.append(block)
             state = "authors"
         elif state == "authors" and (found := _authors(text)) is not None:
-            names, truncated = found
-            card.authors.extend(names)
-            if truncated:
-                card.authors_truncated = True
+            _add_authors(card, *found)
         elif (state == "authors" or state == "abstract") and (not abstract or _is_prose(text)):
             abstract.append(text)
             state = "abstract"
